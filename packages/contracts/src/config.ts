@@ -1,0 +1,161 @@
+import { z } from 'zod'
+
+/**
+ * Configuration from the environment: the seed's .env names, plus what a real deployment and
+ * the offline dev tenant need. One schema per process kind, built from the same fields, read
+ * once at start-up. Secrets come only from here (the environment), never from files in git.
+ */
+
+const guidOrName = z
+  .string()
+  .trim()
+  .min(1)
+  .regex(/^[A-Za-z0-9.-]+$/, 'must be a tenant GUID or a domain name such as contoso.onmicrosoft.com')
+const guid = z
+  .string()
+  .trim()
+  .regex(
+    /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i,
+    'must be a GUID such as 00000000-0000-0000-0000-000000000000 (App registrations → Overview)',
+  )
+const httpsUrl = z
+  .string()
+  .trim()
+  .url()
+  .refine((u) => u.startsWith('https://'), 'must be an https:// URL')
+  .transform((u) => u.replace(/\/+$/, ''))
+const httpUrl = z
+  .string()
+  .trim()
+  .url()
+  .transform((u) => u.replace(/\/+$/, ''))
+const csv = z
+  .string()
+  .optional()
+  .transform((s) => (s ? s.split(/[\s,]+/).filter(Boolean) : []))
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .optional()
+  .transform((v) => v === 'true' || v === '1' || v === 'yes')
+
+/** Graph delegated scopes the seed's backend asks for (PROTOCOL.md §1). */
+export const DEFAULT_GRAPH_SCOPES = [
+  'https://graph.microsoft.com/Files.Read.All',
+  'https://graph.microsoft.com/Sites.Read.All',
+  'https://graph.microsoft.com/User.Read',
+]
+
+const shared = {
+  TENANT_ID: guidOrName,
+  AUTHORITY_HOST: httpsUrl.default('https://login.microsoftonline.com'),
+  BACKEND_CLIENT_ID: guid,
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+}
+
+export const BackendConfig = z
+  .object({
+    ...shared,
+    BACKEND_CLIENT_SECRET: z.string().min(1).optional(),
+    BACKEND_CLIENT_CERTIFICATE_FILE: z.string().min(1).optional(),
+    /** The frontend app; when set, only tokens issued to it (azp/appid) are accepted. */
+    FRONTEND_CLIENT_ID: guid.optional(),
+    ALLOWED_CLIENT_APPS: csv,
+    BACKEND_APP_ID_URI: z.string().trim().min(1).optional(),
+    GRAPH_BASE_URL: httpsUrl.default('https://graph.microsoft.com'),
+    GRAPH_API_VERSION: z.enum(['v1.0', 'beta']).default('v1.0'),
+    GRAPH_SCOPES: csv,
+    GRAPH_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+    GRAPH_DEADLINE_MS: z.coerce.number().int().min(100).max(300_000).default(30_000),
+    HOST: z.string().default('127.0.0.1'),
+    PORT: z.coerce.number().int().min(0).max(65535).default(5000),
+    REDIS_URL: z.string().url().optional(),
+    TOKEN_CACHE_ENCRYPTION_KEY: z
+      .string()
+      .optional()
+      .refine((k) => k === undefined || Buffer.from(k, 'base64').length === 32, {
+        message: 'must be 32 random bytes in base64 (openssl rand -base64 32)',
+      }),
+    RATE_LIMIT_PER_HOUR: z.coerce.number().int().min(0).default(200),
+    MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(64 * 1024),
+    CORS_ORIGINS: csv,
+    TRUST_PROXY: bool,
+  })
+  .transform((c) => ({
+    ...c,
+    GRAPH_SCOPES: c.GRAPH_SCOPES.length ? c.GRAPH_SCOPES : DEFAULT_GRAPH_SCOPES,
+    BACKEND_APP_ID_URI: c.BACKEND_APP_ID_URI ?? `api://${c.BACKEND_CLIENT_ID}`,
+    ALLOWED_CLIENT_APPS: c.ALLOWED_CLIENT_APPS.length
+      ? c.ALLOWED_CLIENT_APPS
+      : c.FRONTEND_CLIENT_ID
+        ? [c.FRONTEND_CLIENT_ID]
+        : [],
+  }))
+  .superRefine((c, ctx) => {
+    if (!c.BACKEND_CLIENT_SECRET && !c.BACKEND_CLIENT_CERTIFICATE_FILE) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['BACKEND_CLIENT_SECRET'],
+        message:
+          'is required (or BACKEND_CLIENT_CERTIFICATE_FILE): Certificates & secrets → New client secret, copy its Value (not its ID)',
+      })
+    }
+    if (c.REDIS_URL && !c.TOKEN_CACHE_ENCRYPTION_KEY) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['TOKEN_CACHE_ENCRYPTION_KEY'],
+        message: 'is required when REDIS_URL is set: tokens are encrypted in Redis (openssl rand -base64 32)',
+      })
+    }
+  })
+export type BackendConfig = z.output<typeof BackendConfig>
+
+export const CliConfig = z.object({
+  ...shared,
+  FRONTEND_CLIENT_ID: guid,
+  BACKEND_API_URL: httpUrl.default('http://localhost:5000'),
+  /** Scope the CLI asks for: api://<BACKEND_CLIENT_ID>/access_as_user unless overridden. */
+  BACKEND_SCOPE: z.string().trim().min(1).optional(),
+  OBOE_CACHE_DIR: z.string().min(1).optional(),
+})
+export type CliConfig = z.output<typeof CliConfig>
+
+/** The seed's legacy names: CLIENT_ID is the frontend app, CLIENT_SECRET the backend's secret. */
+export function withLegacyNames(env: Record<string, string | undefined>): Record<string, string | undefined> {
+  const out = { ...env }
+  for (const [k, v] of Object.entries(out)) if (v === '') delete out[k]
+  out.FRONTEND_CLIENT_ID ??= out.CLIENT_ID
+  out.BACKEND_CLIENT_SECRET ??= out.CLIENT_SECRET
+  return out
+}
+
+/** Thrown by parseConfig; its message names every bad variable and what to put there. */
+export class ConfigError extends Error {
+  readonly code = 'ERR_CONFIG'
+  constructor(readonly problems: { variable: string; message: string }[]) {
+    super(
+      'Invalid configuration:\n' +
+        problems.map((p) => `  ${p.variable}: ${p.message}`).join('\n') +
+        '\nSet these in the environment or in .env (see .env.example).',
+    )
+    this.name = 'ConfigError'
+  }
+}
+
+/**
+ * Parses the environment with one of the schemas above.
+ * @example
+ * const config = parseConfig(BackendConfig, process.env)
+ */
+export function parseConfig<S extends z.ZodType>(
+  schema: S,
+  env: Record<string, string | undefined>,
+): z.output<S> {
+  const result = schema.safeParse(withLegacyNames(env))
+  if (result.success) return result.data
+  throw new ConfigError(
+    result.error.issues.map((i) => ({
+      variable: String(i.path[0] ?? '(configuration)'),
+      message: i.code === 'invalid_type' && i.input === undefined ? 'is required' : i.message,
+    })),
+  )
+}

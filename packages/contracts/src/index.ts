@@ -1,0 +1,7 @@
+export * from './graph/retrieval.ts'
+export * from './graph/batch.ts'
+export * from './graph/error.ts'
+export * from './api/problem.ts'
+export * from './api/seed.ts'
+export * from './api/retrieval.ts'
+export * from './config.ts'
