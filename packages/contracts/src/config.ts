@@ -10,7 +10,10 @@ const guidOrName = z
   .string()
   .trim()
   .min(1)
-  .regex(/^[A-Za-z0-9.-]+$/, 'must be a tenant GUID or a domain name such as contoso.onmicrosoft.com')
+  .regex(
+    /^[A-Za-z0-9.-]+$/,
+    'must be a tenant GUID or a domain name such as contoso.onmicrosoft.com',
+  )
 const guid = z
   .string()
   .trim()
@@ -76,7 +79,11 @@ export const BackendConfig = z
         message: 'must be 32 random bytes in base64 (openssl rand -base64 32)',
       }),
     RATE_LIMIT_PER_HOUR: z.coerce.number().int().min(0).default(200),
-    MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(64 * 1024),
+    MAX_BODY_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .default(64 * 1024),
     CORS_ORIGINS: csv,
     TRUST_PROXY: bool,
   })
@@ -103,7 +110,8 @@ export const BackendConfig = z
       ctx.addIssue({
         code: 'custom',
         path: ['TOKEN_CACHE_ENCRYPTION_KEY'],
-        message: 'is required when REDIS_URL is set: tokens are encrypted in Redis (openssl rand -base64 32)',
+        message:
+          'is required when REDIS_URL is set: tokens are encrypted in Redis (openssl rand -base64 32)',
       })
     }
   })
@@ -120,7 +128,9 @@ export const CliConfig = z.object({
 export type CliConfig = z.output<typeof CliConfig>
 
 /** The seed's legacy names: CLIENT_ID is the frontend app, CLIENT_SECRET the backend's secret. */
-export function withLegacyNames(env: Record<string, string | undefined>): Record<string, string | undefined> {
+export function withLegacyNames(
+  env: Record<string, string | undefined>,
+): Record<string, string | undefined> {
   const out = { ...env }
   for (const [k, v] of Object.entries(out)) if (v === '') delete out[k]
   out.FRONTEND_CLIENT_ID ??= out.CLIENT_ID

@@ -6,7 +6,9 @@ export const GraphError = z.object({
     code: z.string(),
     message: z.string(),
     target: z.string().optional(),
-    details: z.array(z.object({ code: z.string(), message: z.string(), target: z.string().optional() })).optional(),
+    details: z
+      .array(z.object({ code: z.string(), message: z.string(), target: z.string().optional() }))
+      .optional(),
     innerError: z
       .object({
         'request-id': z.string().optional(),

@@ -1,0 +1,3 @@
+export * from './ast.ts'
+export * from './parse.ts'
+export * from './build.ts'
