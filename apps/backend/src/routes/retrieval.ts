@@ -1,0 +1,45 @@
+import { createRoute, type OpenAPIHono } from '@hono/zod-openapi'
+import type { AppEnv } from '../env.ts'
+import { runRetrieval, type RetrievalContext } from '../retrieval/run-retrieval.ts'
+import { BEARER, ok, onBehalfOfProblems, schemas } from './schemas.ts'
+
+const route = createRoute({
+  method: 'post',
+  path: '/v1/retrieval',
+  tags: ['retrieval'],
+  operationId: 'retrieve',
+  summary: 'Ask the Copilot Retrieval API on behalf of the signed-in user',
+  description:
+    'The Graph request as it is (PROTOCOL.md §4), with `dataSource` or several `dataSources` ' +
+    '(fanned out through one Graph $batch; each hit labelled with its source, failures reported per source). ' +
+    '`filterExpression` must be valid KQL: invalid KQL is rejected with 400 `invalid_filter`, never forwarded.',
+  security: BEARER,
+  request: {
+    body: { required: true, content: { 'application/json': { schema: schemas.RetrievalRequest } } },
+  },
+  responses: {
+    200: ok(
+      schemas.RetrievalResponse,
+      'Hits labelled with their data source, and one outcome per source',
+      true,
+    ),
+    ...onBehalfOfProblems,
+  },
+})
+
+/** POST /v1/retrieval. */
+export function registerRetrieval(
+  app: OpenAPIHono<AppEnv>,
+  context: () => Omit<RetrievalContext, 'accessToken' | 'requestId'>,
+): void {
+  app.openapi(route, async (c) => {
+    const request = c.req.valid('json')
+    const result = await runRetrieval(request, {
+      ...context(),
+      accessToken: c.get('accessToken'),
+      requestId: c.get('requestId'),
+      signal: c.req.raw.signal,
+    })
+    return c.json(result, 200)
+  })
+}

@@ -1,0 +1,94 @@
+import { createRoute, type OpenAPIHono } from '@hono/zod-openapi'
+import { DATA_SOURCES, SEED_MISSING_BEARER, type DataSource } from '@oboe/contracts'
+import type { MiddlewareHandler } from 'hono'
+import type { AppEnv } from '../env.ts'
+import { ProblemError } from '../problems/problem-error.ts'
+import { runRetrieval, type RetrievalContext } from '../retrieval/run-retrieval.ts'
+import { BEARER, ok, onBehalfOfProblems, schemas } from './schemas.ts'
+
+export const SEED_RETRIEVAL_PATH = '/api/copilot/retrieval'
+
+const route = createRoute({
+  method: 'post',
+  path: SEED_RETRIEVAL_PATH,
+  tags: ['seed'],
+  summary: "The seed backend's retrieval route",
+  description:
+    'Compatible with the seed sample: `dataSource` is matched case-insensitively ("SharePoint" → `sharePoint`). ' +
+    "A missing bearer gets the seed's own 401 body; every other error is problem+json.",
+  security: BEARER,
+  request: {
+    body: {
+      required: true,
+      content: { 'application/json': { schema: schemas.SeedRetrievalRequest } },
+    },
+  },
+  responses: {
+    200: ok(schemas.SeedRetrievalResponse, 'Hits in the seed format', true),
+    ...onBehalfOfProblems,
+    401: {
+      ...onBehalfOfProblems[401],
+      content: {
+        ...onBehalfOfProblems[401].content,
+        'application/json': { schema: schemas.SeedErrorResponse },
+      },
+    },
+  },
+})
+
+/** The seed answers a missing or non-Bearer Authorization header with its own body. */
+export function seedBearerRequired(): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const authorization = c.req.header('authorization')
+    if (!authorization || !/^Bearer\s+\S+/i.test(authorization)) {
+      return c.json({ error: SEED_MISSING_BEARER }, 401)
+    }
+    await next()
+  }
+}
+
+/** Maps the seed's data source names ("SharePoint", "OneDriveBusiness", ...) onto Graph's. */
+export function seedDataSource(name: string): DataSource {
+  const found = DATA_SOURCES.find((s) => s.toLowerCase() === name.trim().toLowerCase())
+  if (found) return found
+  throw new ProblemError({
+    status: 400,
+    code: 'invalid_request',
+    title: 'Invalid request',
+    detail: `dataSource: "${name.slice(0, 40)}" is not one of ${DATA_SOURCES.join(', ')} (any case)`,
+    fix: `Send dataSource as one of ${DATA_SOURCES.join(', ')}.`,
+    errors: [{ path: 'dataSource', message: `must be one of ${DATA_SOURCES.join(', ')}` }],
+  })
+}
+
+/** POST /api/copilot/retrieval: the seed's contract on top of the same retrieval path. */
+export function registerSeedRetrieval(
+  app: OpenAPIHono<AppEnv>,
+  context: () => Omit<RetrievalContext, 'accessToken' | 'requestId'>,
+): void {
+  app.openapi(route, async (c) => {
+    const body = c.req.valid('json')
+    const dataSource = seedDataSource(body.dataSource)
+    const result = await runRetrieval(
+      { queryString: body.query, dataSource },
+      {
+        ...context(),
+        accessToken: c.get('accessToken'),
+        requestId: c.get('requestId'),
+        signal: c.req.raw.signal,
+      },
+    )
+    return c.json(
+      {
+        query: body.query,
+        data_source: body.dataSource,
+        total_hits: result.retrievalHits.length,
+        results: result.retrievalHits.map((hit) => ({
+          web_url: hit.webUrl,
+          extracts: hit.extracts.map((e) => ({ text: e.text })),
+        })),
+      },
+      200,
+    )
+  })
+}
