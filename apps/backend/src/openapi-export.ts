@@ -1,5 +1,7 @@
 import { BackendConfig, parseConfig } from '@oboe/contracts'
+import { fileURLToPath } from 'node:url'
 import pino from 'pino'
+import { format, resolveConfig } from 'prettier'
 import { createApp, type AppDeps } from './app.ts'
 import { openApiDocument, serializeOpenApi } from './openapi-document.ts'
 
@@ -7,11 +9,14 @@ function unavailable(): never {
   throw new Error('not available: this app instance only renders the OpenAPI document')
 }
 
+/** Where the committed document lives. */
+export const OPENAPI_FILE = fileURLToPath(new URL('../openapi.json', import.meta.url))
+
 /**
- * The OpenAPI document as committed, rendered from an app whose upstream parts are never
+ * The OpenAPI document as committed (sorted keys, formatted like the rest of the repository), rendered from an app whose upstream parts are never
  * called: the document depends on the routes only, not on configuration or live services.
  */
-export function renderOpenApi(): string {
+export async function renderOpenApi(): Promise<string> {
   const config = parseConfig(BackendConfig, {
     TENANT_ID: 'contoso.onmicrosoft.com',
     BACKEND_CLIENT_ID: '00000000-0000-0000-0000-000000000000',
@@ -24,5 +29,7 @@ export function renderOpenApi(): string {
     graph: { retrieve: async () => unavailable(), retrieveBatch: async () => unavailable() },
     logger: pino({ level: 'silent' }),
   }
-  return serializeOpenApi(openApiDocument(createApp(deps)))
+  const json = serializeOpenApi(openApiDocument(createApp(deps)))
+  const options = (await resolveConfig(OPENAPI_FILE)) ?? {}
+  return format(json, { ...options, parser: 'json', filepath: OPENAPI_FILE })
 }
