@@ -1,0 +1,31 @@
+import { BackendApi } from '../api/backend-api.ts'
+import { SignIn } from '../auth/sign-in.ts'
+import { loadConfig, type ResolvedCliConfig } from '../config/load-config.ts'
+import { Terminal } from '../output/terminal.ts'
+
+/** What every command works with, built once per run from the environment. */
+export interface CommandContext {
+  config: ResolvedCliConfig
+  terminal: Terminal
+  signIn: SignIn
+  api: BackendApi
+}
+
+export function createContext(options: { json?: boolean } = {}): CommandContext {
+  const config = loadConfig()
+  const terminal = new Terminal({ json: options.json ?? false })
+  const timeoutSeconds = Number(process.env.OBOE_LOGIN_TIMEOUT_SECONDS)
+  const signIn = new SignIn({
+    config,
+    print: (message) => terminal.note(message),
+    browser: process.env.BROWSER || undefined,
+    ...(timeoutSeconds > 0 ? { interactiveTimeoutMs: timeoutSeconds * 1000 } : {}),
+  })
+  const api = new BackendApi({
+    baseUrl: config.BACKEND_API_URL,
+    signIn,
+    BACKEND_CLIENT_ID: config.BACKEND_CLIENT_ID,
+    onSignIn: () => terminal.idle(),
+  })
+  return { config, terminal, signIn, api }
+}

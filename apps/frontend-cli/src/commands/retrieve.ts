@@ -1,0 +1,88 @@
+import { InvalidArgumentError, type Command } from 'commander'
+import { DATA_SOURCES, type DataSource } from '@oboe/contracts'
+import type { RetrievalRequest } from '../client/types.gen.ts'
+import { explainError } from '../errors/explain-error.ts'
+import { printRetrieval } from '../output/retrieval-table.ts'
+import { createContext } from './context.ts'
+
+interface RetrieveOptions {
+  source?: DataSource[]
+  filter?: string
+  metadata?: string[]
+  max?: number
+  json?: boolean
+}
+
+/** Accepts each of Graph's data sources, case-insensitively (the seed sends "SharePoint"). */
+function collectSource(value: string, previous: DataSource[] = []): DataSource[] {
+  const source = DATA_SOURCES.find((s) => s.toLowerCase() === value.toLowerCase())
+  if (!source) throw new InvalidArgumentError(`expected one of ${DATA_SOURCES.join(', ')}`)
+  return previous.includes(source) ? previous : [...previous, source]
+}
+
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value]
+}
+
+function parseMax(value: string): number {
+  const n = Number(value)
+  if (!Number.isInteger(n) || n < 1 || n > 25)
+    throw new InvalidArgumentError('expected a whole number from 1 to 25')
+  return n
+}
+
+/** The body of POST /v1/retrieval for these options: one source as `dataSource`, several as `dataSources`. */
+export function buildRetrievalRequest(query: string, options: RetrieveOptions): RetrievalRequest {
+  const sources = options.source?.length ? options.source : (['sharePoint'] as DataSource[])
+  // People read titles; Graph returns no metadata unless asked, so the table asks for the title.
+  const metadata = options.metadata?.length ? options.metadata : options.json ? [] : ['title']
+  return {
+    queryString: query,
+    ...(sources.length === 1 ? { dataSource: sources[0] } : { dataSources: sources }),
+    ...(options.filter ? { filterExpression: options.filter } : {}),
+    ...(metadata.length ? { resourceMetadata: metadata } : {}),
+    ...(options.max ? { maximumNumberOfResults: options.max } : {}),
+  }
+}
+
+/** `oboe retrieve "<query>"`: the seed's call, through the backend, On-Behalf-Of the user. */
+export function registerRetrieve(program: Command): void {
+  program
+    .command('retrieve')
+    .description('Ask the Copilot Retrieval API through the backend, on your behalf')
+    .argument('<query>', 'a natural-language question, at most 1,500 characters')
+    .option(
+      '--source <source>',
+      `data source, repeatable: ${DATA_SOURCES.join(' | ')} (default sharePoint)`,
+      collectSource,
+    )
+    .option('--filter <kql>', 'KQL filter, e.g. FileExtension:"docx" AND Author:"Alice"')
+    .option(
+      '--metadata <field>',
+      'resource metadata field to return, repeatable (e.g. title, author)',
+      collect,
+    )
+    .option('--max <n>', 'maximum number of results, 1–25', parseMax)
+    .option('--json', 'print the response JSON only')
+    .action(async (query: string, options: RetrieveOptions) => {
+      const { config, terminal, api } = createContext({ json: options.json ?? false })
+      const body = buildRetrievalRequest(query, options)
+      try {
+        terminal.busy('Retrieving…')
+        const response = await api.retrieve(body)
+        terminal.idle()
+        if (options.json) return terminal.out(JSON.stringify(response, null, 2))
+        printRetrieval(terminal, response, {
+          showSource: (body.dataSources?.length ?? 1) > 1,
+          width: process.stdout.columns,
+        })
+      } catch (error) {
+        throw explainError(error, {
+          target: { name: 'authority', url: config.authority },
+          BACKEND_CLIENT_ID: config.BACKEND_CLIENT_ID,
+        })
+      } finally {
+        terminal.idle()
+      }
+    })
+}

@@ -1,0 +1,91 @@
+import Table from 'cli-table3'
+import type { RetrievalResponse } from '../client/types.gen.ts'
+import type { Terminal } from './terminal.ts'
+
+type RetrievalHit = RetrievalResponse['retrievalHits'][number]
+
+/** The seed client's success lines, kept word for word so scripts written for it still match. */
+export function successLines(response: RetrievalResponse): string[] {
+  return ['✅ SUCCESS! OBO Flow Completed', `Total hits: ${response.retrievalHits.length}`]
+}
+
+/** The best relevance score of a hit's extracts (Graph may omit it, e.g. for connectors). */
+export function hitScore(hit: RetrievalHit): number | undefined {
+  const scores = hit.extracts
+    .map((e) => e.relevanceScore)
+    .filter((s): s is number => typeof s === 'number')
+  return scores.length ? Math.max(...scores) : undefined
+}
+
+function hitTitle(hit: RetrievalHit): string | undefined {
+  const meta = hit.resourceMetadata ?? {}
+  for (const key of ['title', 'Title', 'name', 'fileName', 'FileName']) {
+    const value = meta[key]
+    if (typeof value === 'string' && value.trim()) return value.trim()
+  }
+  return undefined
+}
+
+const oneLine = (text: string) => text.replace(/\s+/g, ' ').trim()
+const clip = (text: string, max: number) =>
+  text.length > max ? `${text.slice(0, max - 1)}…` : text
+
+/**
+ * Prints a retrieval answer for people: the seed's success lines, then a table of the hits
+ * best first (title or URL, score, sensitivity label, the start of the extract). URLs are never
+ * wrapped, so terminals keep them clickable.
+ */
+export function printRetrieval(
+  terminal: Terminal,
+  response: RetrievalResponse,
+  options: { showSource: boolean; width?: number },
+): void {
+  const c = terminal.colors
+  for (const line of successLines(response)) terminal.out(line)
+  for (const source of response.sources ?? []) {
+    if (source.status === 'error') {
+      const fix = source.error?.fix ? ` → ${source.error.fix}` : ''
+      terminal.note(
+        c.yellow(
+          `⚠ ${source.dataSource}: ${source.error?.title ?? 'failed'}${source.error?.detail ? `: ${source.error.detail}` : ''}${fix}`,
+        ),
+      )
+    }
+  }
+  if (response.retrievalHits.length === 0) {
+    terminal.out('No relevant documents. Try other words, another --source, or a wider --filter.')
+    return
+  }
+  const hits = [...response.retrievalHits].sort((a, b) => (hitScore(b) ?? -1) - (hitScore(a) ?? -1))
+  const width = Math.max(80, options.width ?? 120)
+  const head = [
+    '#',
+    'Document',
+    ...(options.showSource ? ['Source'] : []),
+    'Score',
+    'Label',
+    'Extract',
+  ]
+  const extractWidth = Math.max(30, Math.min(70, width - 60))
+  const table = new Table({
+    head: head.map((h) => c.bold(h)),
+    style: { head: [], border: [] },
+    colWidths: head.map((h) => (h === 'Extract' ? extractWidth : null)),
+    wordWrap: true,
+  })
+  hits.forEach((hit, i) => {
+    const title = hitTitle(hit)
+    const document = title ? `${clip(title, 60)}\n${c.dim(hit.webUrl)}` : hit.webUrl
+    const score = hitScore(hit)
+    const extract = hit.extracts[0]?.text ?? ''
+    table.push([
+      String(i + 1),
+      document,
+      ...(options.showSource ? [hit.dataSource] : []),
+      score === undefined ? '–' : score.toFixed(2),
+      hit.sensitivityLabel?.displayName ?? '',
+      clip(oneLine(extract), 150),
+    ])
+  })
+  terminal.out(table.toString())
+}

@@ -1,0 +1,42 @@
+import ora, { type Ora } from 'ora'
+import pc from 'picocolors'
+
+/**
+ * Where the CLI writes: results on stdout, everything for the person (progress, prompts,
+ * errors) on stderr, so `oboe retrieve --json | jq` stays clean. The spinner runs only on a
+ * TTY and never with --json. Colours come from picocolors, which honours NO_COLOR/FORCE_COLOR.
+ */
+export class Terminal {
+  private spinner: Ora | undefined
+  readonly colors = pc
+
+  constructor(private readonly options: { json?: boolean } = {}) {}
+
+  /** Shows (or updates) the spinner while waiting on the network. */
+  busy(text: string): void {
+    if (this.options.json || !process.stderr.isTTY) return
+    if (this.spinner) {
+      this.spinner.text = text
+      return
+    }
+    this.spinner = ora({ text, stream: process.stderr, discardStdin: false }).start()
+  }
+
+  /** Stops the spinner, leaving no trace of it. */
+  idle(): void {
+    this.spinner?.stop()
+    this.spinner = undefined
+  }
+
+  /** A line for the person, on stderr. */
+  note(message: string): void {
+    this.idle()
+    process.stderr.write(`${message}\n`)
+  }
+
+  /** A result line, on stdout. */
+  out(message: string): void {
+    this.idle()
+    process.stdout.write(`${message}\n`)
+  }
+}
