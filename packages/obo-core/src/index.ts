@@ -1,0 +1,39 @@
+export {
+  createAccessTokenValidator,
+  type AccessTokenValidator,
+  type AccessTokenValidatorOptions,
+  type ValidatedAccessToken,
+} from './validation/access-token-validator.ts'
+export { SigningKeys, type SigningKeysOptions } from './validation/signing-keys.ts'
+export {
+  createOnBehalfOfClient,
+  type OnBehalfOfClient,
+  type OnBehalfOfClientOptions,
+  type AcquireOptions,
+  type AcquiredToken,
+  type ClientCredential,
+} from './obo/on-behalf-of-client.ts'
+export { SingleFlight } from './obo/single-flight.ts'
+export {
+  TokenValidationError,
+  type TokenValidationErrorCode,
+} from './errors/token-validation-error.ts'
+export { OboError, type OboErrorCode, type OboErrorOptions } from './errors/obo-error.ts'
+export {
+  oboErrorFromTokenResponse,
+  parseRetryAfter,
+  type TokenEndpointResponse,
+} from './errors/token-endpoint-error.ts'
+export { claimsChallengeHeader } from './errors/claims-challenge.ts'
+export { toProblem, type ProblemDetails, type ProblemResponse } from './problem.ts'
+export type {
+  CachedToken,
+  TokenCache,
+  TokenCacheLock,
+  TokenCacheEvent,
+} from './cache/token-cache.ts'
+export { tokenCacheKey, normalizeScopes } from './cache/token-cache-key.ts'
+export { MemoryTokenCache, type MemoryTokenCacheOptions } from './cache/memory-token-cache.ts'
+export type { OboEvent } from './events.ts'
+export { createFetch, type FetchLike, type HttpOptions } from './http/fetch.ts'
+export { fetchOpenIdConfiguration, type OpenIdConfiguration } from './http/openid-configuration.ts'
