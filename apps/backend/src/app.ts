@@ -1,13 +1,22 @@
 import { OpenAPIHono } from '@hono/zod-openapi'
 import type { BackendConfig } from '@oboe/contracts'
-import { oboAuth } from '@oboe/obo-core/hono'
+import type { AccessTokenValidator } from '@oboe/obo-core'
+import { cors } from 'hono/cors'
 import { HTTPException } from 'hono/http-exception'
 import type { Logger } from 'pino'
+import { RateLimiterMemory, type RateLimiterAbstract } from 'rate-limiter-flexible'
 import type { AppEnv } from './env.ts'
 import type { GraphClient } from './graph/graph-client.ts'
+import { authenticate } from './middleware/authenticate.ts'
 import { jsonOnly, limitBody } from './middleware/json-body.ts'
+import { rateLimitPerUser } from './middleware/rate-limit.ts'
 import { requestId } from './middleware/request-id.ts'
 import { openApiDocument, registerSecurityScheme, serializeOpenApi } from './openapi-document.ts'
+import { registerDocsPage } from './operations/docs-page.ts'
+import { Lifecycle } from './operations/lifecycle.ts'
+import { createMetrics, measureRequests, type Metrics } from './operations/metrics.ts'
+import { registerOperations, type ReadinessCheck } from './operations/operations-routes.ts'
+import { describeError } from './problems/describe-error.ts'
 import { ProblemError } from './problems/problem-error.ts'
 import { problemResponse } from './problems/problem-response.ts'
 import { toProblem } from './problems/to-problem.ts'
@@ -21,27 +30,42 @@ import {
   seedBearerRequired,
 } from './routes/seed-retrieval.ts'
 
-type OboAuthOptions = Parameters<typeof oboAuth>[0]
-
 /** Everything the app talks to, passed in so tests build it from real parts. */
 export interface AppDeps {
   config: BackendConfig
   /** obo-core's access token validator (Token A). */
-  validator: OboAuthOptions['validator']
+  validator: AccessTokenValidator
   /** obo-core's On-Behalf-Of client. */
   obo: OnBehalfOf
   graph: GraphClient
   logger: Logger
+  /** Defaults to a fresh registry; feed obo-core's events into it with countOboEvents. */
+  metrics?: Metrics
+  /** Per-user limiter; defaults to memory with RATE_LIMIT_PER_HOUR (0 turns it off). */
+  rateLimiter?: RateLimiterAbstract
+  /** Extra readiness checks (e.g. Redis); signing keys are always checked. */
+  readinessChecks?: Record<string, ReadinessCheck>
+  lifecycle?: Lifecycle
 }
 
+const HOUR = 3600
+
 /**
- * Builds the backend: seed-compatible routes, /v1 routes, OpenAPI document. Token A is
- * validated (obo-core's oboAuth) before any body is read or any upstream call is made.
+ * Builds the backend: seed-compatible routes, /v1 routes, operations routes and the OpenAPI
+ * document. Token A is validated (obo-core's oboAuth) before any body is read or any upstream
+ * call is made; then the per-user rate limit, then content type, size and schema.
  * @example
  * const app = createApp({ config, validator, obo, graph, logger })
  * serve({ fetch: app.fetch, port: config.PORT })
  */
 export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
+  const { config, logger } = deps
+  const metrics = deps.metrics ?? createMetrics()
+  const lifecycle = deps.lifecycle ?? new Lifecycle()
+  const secrets = [config.BACKEND_CLIENT_SECRET, config.TOKEN_CACHE_ENCRYPTION_KEY].filter(
+    (s): s is string => typeof s === 'string',
+  )
+
   const app = new OpenAPIHono<AppEnv>({
     defaultHook: (result) => {
       if (!result.success) throw invalidRequest(result.error.issues)
@@ -50,42 +74,89 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   registerSecurityScheme(app)
 
   app.use('*', requestId())
+  app.use('*', measureRequests(metrics))
   app.use('*', async (c, next) => {
-    const log = deps.logger.child({ requestId: c.get('requestId') })
+    const log = logger.child({ requestId: c.get('requestId') })
     c.set('log', log)
     const started = performance.now()
     await next()
+    const token = c.get('accessToken')
     log.info(
       {
         method: c.req.method,
-        path: c.req.routePath,
+        path: new URL(c.req.url).pathname,
         status: c.res.status,
         ms: Math.round((performance.now() - started) * 10) / 10,
+        ...(token && { tid: token.tenantId, oid: token.objectId }),
       },
       'request',
     )
   })
+  app.use('*', lifecycle.middleware())
+  if (config.CORS_ORIGINS.length > 0) {
+    app.use(
+      '*',
+      cors({
+        origin: config.CORS_ORIGINS,
+        allowHeaders: ['authorization', 'content-type', 'client-request-id'],
+        exposeHeaders: [
+          'x-request-id',
+          'client-request-id',
+          'retry-after',
+          'www-authenticate',
+          'ratelimit',
+          'ratelimit-policy',
+        ],
+        allowMethods: ['GET', 'POST', 'OPTIONS'],
+        maxAge: 600,
+      }),
+    )
+  }
 
-  const authenticate = oboAuth({ validator: deps.validator })
-  const maxBody = deps.config.MAX_BODY_BYTES
-  app.use(SEED_RETRIEVAL_PATH, seedBearerRequired(), authenticate, jsonOnly(), limitBody(maxBody))
-  app.use('/v1/*', authenticate, jsonOnly(), limitBody(maxBody))
+  const authenticated = authenticate(deps.validator)
+  const points = config.RATE_LIMIT_PER_HOUR
+  const limiter =
+    deps.rateLimiter ?? (points > 0 ? new RateLimiterMemory({ points, duration: HOUR }) : undefined)
+  const limit = limiter
+    ? rateLimitPerUser({
+        limiter,
+        points: limiter.points,
+        windowSeconds: limiter.duration,
+        onLimited: () => metrics.rateLimited.inc(),
+      })
+    : async (_c: unknown, next: () => Promise<void>) => next()
+  const maxBody = config.MAX_BODY_BYTES
+  app.use(
+    SEED_RETRIEVAL_PATH,
+    seedBearerRequired(),
+    authenticated,
+    limit,
+    jsonOnly(),
+    limitBody(maxBody),
+  )
+  app.use('/v1/*', authenticated, limit, jsonOnly(), limitBody(maxBody))
 
   const retrievalContext = () => ({
     obo: deps.obo,
     graph: deps.graph,
-    graphScopes: deps.config.GRAPH_SCOPES,
+    graphScopes: config.GRAPH_SCOPES,
   })
   registerHealth(app)
   registerSeedRetrieval(app, retrievalContext)
   registerRetrieval(app, retrievalContext)
   registerMe(app)
+  registerOperations(app, {
+    checks: { signingKeys: () => deps.validator.ready(), ...deps.readinessChecks },
+    lifecycle,
+    metrics,
+  })
 
   let document: string | undefined
   app.get('/openapi.json', (c) => {
     document ??= serializeOpenApi(openApiDocument(app))
     return c.body(document, 200, { 'content-type': 'application/json; charset=utf-8' })
   })
+  registerDocsPage(app)
 
   app.notFound((c) =>
     problemResponse(
@@ -94,7 +165,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
         code: 'not_found',
         title: 'Not found',
         detail: `${c.req.method} ${new URL(c.req.url).pathname} is not a route of this API.`,
-        fix: 'See /openapi.json or /docs for the routes.',
+        fix: 'See /docs or /openapi.json for the routes.',
       }),
       c.get('requestId'),
     ),
@@ -105,9 +176,14 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
       error instanceof HTTPException && !(error instanceof ProblemError)
         ? fromHttpException(error)
         : toProblem(error)
-    const log = c.get('log') ?? deps.logger
-    if (problem.status >= 500) log.error({ err: error, code: problem.code }, problem.title)
-    else log.warn({ code: problem.code, detail: problem.detail }, problem.title)
+    const log = c.get('log') ?? logger
+    const entry = {
+      code: problem.code,
+      status: problem.status,
+      error: describeError(error, secrets),
+    }
+    if (problem.status >= 500) log.error(entry, problem.title)
+    else log.warn(entry, problem.title)
     return problemResponse(problem, c.get('requestId'))
   })
 
@@ -124,7 +200,7 @@ function invalidRequest(issues: { path: PropertyKey[]; message: string }[]): Pro
     code: 'invalid_request',
     title: 'Invalid request',
     detail: errors.map((e) => `${e.path}: ${e.message}`).join('; '),
-    fix: 'Correct the fields named in `errors` (see /openapi.json for the schema).',
+    fix: 'Correct the fields named in `errors` (see /docs for the schema).',
     errors,
   })
 }

@@ -1,8 +1,12 @@
 import { serve } from '@hono/node-server'
 import { BackendConfig, ConfigError, parseConfig } from '@oboe/contracts'
+import type { Server } from 'node:http'
 import { createApp } from './app.ts'
 import { createLogger } from './logger.ts'
 import { createRuntime } from './runtime.ts'
+
+/** How long in-flight requests may take to finish after SIGTERM before the process exits anyway. */
+const SHUTDOWN_GRACE_MS = 30_000
 
 let config: BackendConfig
 try {
@@ -22,13 +26,34 @@ const app = createApp(runtime)
 console.log('Starting Backend API Server...')
 const server = serve({ fetch: app.fetch, hostname: config.HOST, port: config.PORT }, (info) => {
   console.log(`Running at http://localhost:${info.port}`)
-})
+}) as Server
+// Load the signing keys now so the first request does not wait; failures show in /readyz.
+runtime.validator
+  .ready()
+  .catch((error: Error) =>
+    logger.warn({ error: { message: error.message } }, 'signing keys not loaded yet'),
+  )
 
-function shutdown(): void {
-  server.close(() => {
-    runtime.close()
-    process.exit(0)
-  })
+let stopping = false
+async function shutdown(signal: string): Promise<void> {
+  if (stopping) return
+  stopping = true
+  logger.info(
+    { signal, inFlight: runtime.lifecycle.inFlight },
+    'shutting down: finishing requests in flight',
+  )
+  const force = setTimeout(() => {
+    logger.error({ inFlight: runtime.lifecycle.inFlight }, 'shutdown grace period over; exiting')
+    process.exit(1)
+  }, SHUTDOWN_GRACE_MS)
+  force.unref()
+  // New requests get 503 while the ones in flight finish; then stop listening and exit.
+  await runtime.lifecycle.drain()
+  server.close()
+  server.closeIdleConnections()
+  await runtime.close()
+  logger.info('stopped')
+  process.exit(0)
 }
-process.once('SIGTERM', shutdown)
-process.once('SIGINT', shutdown)
+process.once('SIGTERM', () => void shutdown('SIGTERM'))
+process.once('SIGINT', () => void shutdown('SIGINT'))

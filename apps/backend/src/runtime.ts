@@ -1,19 +1,71 @@
 import { readFileSync } from 'node:fs'
 import type { BackendConfig } from '@oboe/contracts'
-import { createAccessTokenValidator, createOnBehalfOfClient } from '@oboe/obo-core'
+import {
+  createAccessTokenValidator,
+  createOnBehalfOfClient,
+  type ClientCredential,
+} from '@oboe/obo-core'
+import { Redis } from 'ioredis'
 import type { Logger } from 'pino'
+import {
+  RateLimiterMemory,
+  RateLimiterRedis,
+  type RateLimiterAbstract,
+} from 'rate-limiter-flexible'
 import type { AppDeps } from './app.ts'
 import { createGraphClient } from './graph/graph-client.ts'
+import { Lifecycle } from './operations/lifecycle.ts'
+import { countOboEvents, createMetrics } from './operations/metrics.ts'
+import type { ReadinessCheck } from './operations/operations-routes.ts'
 
-/** The credential of the backend app: a client secret, or a certificate from a PEM file. */
-function credentialFrom(config: BackendConfig) {
+const HOUR = 3600
+
+/** The credential of the backend app: a client secret, or a certificate (key + cert) from one PEM file. */
+function credentialFrom(config: BackendConfig): ClientCredential {
   if (config.BACKEND_CLIENT_SECRET) return { clientSecret: config.BACKEND_CLIENT_SECRET }
   const pem = readFileSync(config.BACKEND_CLIENT_CERTIFICATE_FILE as string, 'utf8')
   return { certificate: { privateKeyPem: pem, certificatePem: pem } }
 }
 
+/** The per-user limiter: shared through Redis across replicas when configured, else in memory. */
+function rateLimiterFrom(
+  config: BackendConfig,
+  redis: Redis | undefined,
+): RateLimiterAbstract | undefined {
+  const points = config.RATE_LIMIT_PER_HOUR
+  if (points === 0) return undefined
+  const memory = new RateLimiterMemory({ points, duration: HOUR })
+  if (!redis) return memory
+  // If Redis fails, each replica keeps limiting on its own rather than not at all.
+  return new RateLimiterRedis({
+    storeClient: redis,
+    points,
+    duration: HOUR,
+    keyPrefix: 'oboe:ratelimit',
+    insuranceLimiter: memory,
+  })
+}
+
+/** The real dependencies of the app, built from the configuration. */
+export interface Runtime extends AppDeps {
+  lifecycle: Lifecycle
+  close(): Promise<void>
+}
+
 /** Builds the real dependencies of the app from the configuration. */
-export function createRuntime(config: BackendConfig, logger: Logger): AppDeps & { close(): void } {
+export function createRuntime(config: BackendConfig, logger: Logger): Runtime {
+  const metrics = createMetrics()
+  const redis = config.REDIS_URL
+    ? new Redis(config.REDIS_URL, {
+        lazyConnect: false,
+        maxRetriesPerRequest: 2,
+        enableOfflineQueue: false,
+      })
+    : undefined
+  redis?.on('error', (error: Error) =>
+    logger.warn({ error: { message: error.message } }, 'redis error'),
+  )
+
   const validator = createAccessTokenValidator({
     authorityHost: config.AUTHORITY_HOST,
     tenantId: config.TENANT_ID,
@@ -26,12 +78,37 @@ export function createRuntime(config: BackendConfig, logger: Logger): AppDeps & 
     tenantId: config.TENANT_ID,
     clientId: config.BACKEND_CLIENT_ID,
     credential: credentialFrom(config),
+    onEvent: countOboEvents(metrics),
+    log: (line) => logger.warn(line),
   })
   const graph = createGraphClient({
     baseUrl: config.GRAPH_BASE_URL,
     version: config.GRAPH_API_VERSION,
     timeoutMs: config.GRAPH_TIMEOUT_MS,
     deadlineMs: config.GRAPH_DEADLINE_MS,
+    onStatus: (status, operation) =>
+      metrics.graphResponses.inc({ operation, status: String(status) }),
   })
-  return { config, validator, obo, graph, logger, close: () => obo.close() }
+  const readinessChecks: Record<string, ReadinessCheck> = {}
+  if (redis) {
+    readinessChecks.redis = async () => {
+      await redis.ping()
+    }
+  }
+  const rateLimiter = rateLimiterFrom(config, redis)
+  return {
+    config,
+    validator,
+    obo,
+    graph,
+    logger,
+    metrics,
+    ...(rateLimiter && { rateLimiter }),
+    readinessChecks,
+    lifecycle: new Lifecycle(),
+    async close() {
+      await obo.close()
+      redis?.disconnect()
+    },
+  }
 }

@@ -28,8 +28,6 @@ export interface RetrievalContext {
   accessToken: ValidatedAccessToken
   requestId: string
   signal?: AbortSignal
-  /** Told whether Token B came from the cache, for metrics. */
-  onExchange?: (fromCache: boolean) => void
 }
 
 /**
@@ -55,7 +53,6 @@ export async function runRetrieval(
     scopes: graphScopesFor(context.graphScopes, sources),
     correlationId: context.requestId,
   })
-  context.onExchange?.(tokenB.fromCache)
   const call = {
     accessToken: tokenB.accessToken,
     clientRequestId: context.requestId,

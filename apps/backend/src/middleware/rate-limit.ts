@@ -1,0 +1,58 @@
+import type { MiddlewareHandler } from 'hono'
+import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible'
+import type { AppEnv } from '../env.ts'
+import { ProblemError } from '../problems/problem-error.ts'
+
+export interface RateLimitOptions {
+  limiter: RateLimiterAbstract
+  /** Requests per window (for the headers). */
+  points: number
+  windowSeconds: number
+  onLimited?: () => void
+}
+
+/**
+ * Per-user rate limit, keyed by `tid` + `oid` of the validated Token A (never by name or IP),
+ * like Graph's own 200 requests per user per hour. Answers with the IETF draft `RateLimit` and
+ * `RateLimit-Policy` headers; over the limit, 429 with Retry-After. If the store (Redis) fails,
+ * requests are let through: the limit protects Graph's quota, it is not an authorization check.
+ */
+export function rateLimitPerUser(options: RateLimitOptions): MiddlewareHandler<AppEnv> {
+  const policy = `${options.points};w=${options.windowSeconds}`
+  return async (c, next) => {
+    const token = c.get('accessToken')
+    const key = `${token.tenantId}:${token.objectId}`
+    let result: RateLimiterRes
+    try {
+      result = await options.limiter.consume(key)
+    } catch (rejection) {
+      if (!(rejection instanceof RateLimiterRes)) {
+        c.get('log').warn(
+          { err: { message: (rejection as Error)?.message } },
+          'rate limit store failed; request let through',
+        )
+        return next()
+      }
+      options.onLimited?.()
+      const reset = Math.max(1, Math.ceil(rejection.msBeforeNext / 1000))
+      throw new ProblemError({
+        status: 429,
+        code: 'rate_limited',
+        title: 'Rate limit reached',
+        detail: `Each user may send ${options.points} requests per ${options.windowSeconds} seconds.`,
+        fix: `Wait ${reset} seconds (Retry-After), then retry.`,
+        headers: {
+          'retry-after': String(reset),
+          ratelimit: `limit=${options.points}, remaining=0, reset=${reset}`,
+          'ratelimit-policy': policy,
+        },
+      })
+    }
+    c.header(
+      'ratelimit',
+      `limit=${options.points}, remaining=${result.remainingPoints}, reset=${Math.ceil(result.msBeforeNext / 1000)}`,
+    )
+    c.header('ratelimit-policy', policy)
+    await next()
+  }
+}

@@ -1,0 +1,52 @@
+import type { MiddlewareHandler } from 'hono'
+import type { AppEnv } from '../env.ts'
+import { ProblemError } from '../problems/problem-error.ts'
+
+/**
+ * Tracks requests in flight so a SIGTERM lets them finish: once draining, new requests get 503
+ * (and `Connection: close`), and `drained()` resolves when the last in-flight request is done.
+ */
+export class Lifecycle {
+  #inFlight = 0
+  #draining = false
+  #waiters: (() => void)[] = []
+
+  get draining(): boolean {
+    return this.#draining
+  }
+
+  get inFlight(): number {
+    return this.#inFlight
+  }
+
+  /** Stops taking requests; resolves once none is in flight. */
+  drain(): Promise<void> {
+    this.#draining = true
+    if (this.#inFlight === 0) return Promise.resolve()
+    return new Promise((resolve) => this.#waiters.push(resolve))
+  }
+
+  middleware(): MiddlewareHandler<AppEnv> {
+    return async (c, next) => {
+      if (this.#draining) {
+        c.header('connection', 'close')
+        throw new ProblemError({
+          status: 503,
+          code: 'unavailable',
+          title: 'Shutting down',
+          detail: 'This backend instance is shutting down and takes no new requests.',
+          fix: 'Retry; another instance (or this one after its restart) will answer.',
+          headers: { 'retry-after': '1', connection: 'close' },
+        })
+      }
+      this.#inFlight++
+      try {
+        await next()
+      } finally {
+        this.#inFlight--
+        if (this.#draining && this.#inFlight === 0)
+          for (const wake of this.#waiters.splice(0)) wake()
+      }
+    }
+  }
+}
