@@ -37,3 +37,10 @@ export { MemoryTokenCache, type MemoryTokenCacheOptions } from './cache/memory-t
 export type { OboEvent } from './events.ts'
 export { createFetch, type FetchLike, type HttpOptions } from './http/fetch.ts'
 export { fetchOpenIdConfiguration, type OpenIdConfiguration } from './http/openid-configuration.ts'
+export { CacheEncryption, type CacheEncryptionKeys } from './cache/cache-encryption.ts'
+export {
+  RedisTokenCache,
+  type RedisTokenCacheOptions,
+  type RedisClientLike,
+} from './cache/redis-token-cache.ts'
+export { TieredTokenCache, type TieredTokenCacheOptions } from './cache/tiered-token-cache.ts'

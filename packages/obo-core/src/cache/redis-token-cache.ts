@@ -1,0 +1,134 @@
+import { randomUUID } from 'node:crypto'
+import { CacheEncryption, type CacheEncryptionKeys } from './cache-encryption.ts'
+import type { CachedToken, TokenCache, TokenCacheLock } from './token-cache.ts'
+
+/** The commands obo-core needs from a Redis client; an ioredis `Redis` or `Cluster` fits. */
+export interface RedisClientLike {
+  get(key: string): Promise<string | null>
+  set(key: string, value: string, px: 'PX', ttlMs: number): Promise<unknown>
+  set(key: string, value: string, px: 'PX', ttlMs: number, nx: 'NX'): Promise<unknown>
+  del(key: string): Promise<unknown>
+  eval(script: string, numKeys: number, ...args: (string | number)[]): Promise<unknown>
+}
+
+/** Options of {@link RedisTokenCache}. */
+export interface RedisTokenCacheOptions {
+  /** A connected client, e.g. `new Redis(process.env.REDIS_URL)` from ioredis. */
+  client: RedisClientLike
+  /** AES-256-GCM keys; entries are never stored in clear. */
+  encryption: CacheEncryptionKeys
+  /** Prefix of every Redis key. Default `obo:`. */
+  prefix?: string
+  /** Entries expire this long before the token does. Default 300. */
+  renewBeforeSeconds?: number
+  /** Each Redis command fails after this long (a slow Redis must not slow requests). Default 250 ms. */
+  operationTimeoutMs?: number
+  /** How often a replica waiting for another's exchange looks for the result. Default 25 ms. */
+  pollIntervalMs?: number
+}
+
+const RELEASE =
+  "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end"
+
+/**
+ * Distributed L2 cache in Redis, shared by replicas: entries encrypted with AES-256-GCM (key id
+ * stored with the value; the Redis key is the AAD), TTL = token lifetime minus the renewal
+ * window. Its `lock`/`waitFor` make one replica exchange while the others wait for its result.
+ * Errors are thrown; wrap it in a {@link TieredTokenCache} (or rely on the client's fallback)
+ * so a Redis outage never fails a request.
+ *
+ * @example
+ * ```ts
+ * import { Redis } from 'ioredis'
+ * const l2 = new RedisTokenCache({
+ *   client: new Redis(process.env.REDIS_URL!),
+ *   encryption: { currentKeyId: 'k1', keys: { k1: process.env.TOKEN_CACHE_KEY! } },
+ * })
+ * ```
+ */
+export class RedisTokenCache implements TokenCache {
+  readonly #client: RedisClientLike
+  readonly #crypto: CacheEncryption
+  readonly #prefix: string
+  readonly #renewMs: number
+  readonly #timeoutMs: number
+  readonly #pollMs: number
+
+  constructor(options: RedisTokenCacheOptions) {
+    this.#client = options.client
+    this.#crypto = new CacheEncryption(options.encryption)
+    this.#prefix = options.prefix ?? 'obo:'
+    this.#renewMs = (options.renewBeforeSeconds ?? 300) * 1000
+    this.#timeoutMs = options.operationTimeoutMs ?? 250
+    this.#pollMs = options.pollIntervalMs ?? 25
+  }
+
+  async get(key: string): Promise<CachedToken | undefined> {
+    const redisKey = this.#prefix + 't:' + key
+    const sealed = await this.#bounded(this.#client.get(redisKey), 'get')
+    if (!sealed) return undefined
+    let entry: { t: string; e: number; s: string[] }
+    try {
+      entry = JSON.parse(this.#crypto.open(redisKey, sealed))
+    } catch {
+      // Tampered, moved, or sealed with a retired key: treat as absent.
+      return undefined
+    }
+    if (entry.e - this.#renewMs <= Date.now()) return undefined
+    return { accessToken: entry.t, expiresOn: entry.e, scopes: entry.s }
+  }
+
+  async set(key: string, token: CachedToken): Promise<void> {
+    const ttl = Math.floor(token.expiresOn - this.#renewMs - Date.now())
+    if (ttl <= 0) return
+    const redisKey = this.#prefix + 't:' + key
+    const sealed = this.#crypto.seal(
+      redisKey,
+      JSON.stringify({ t: token.accessToken, e: token.expiresOn, s: token.scopes }),
+    )
+    await this.#bounded(this.#client.set(redisKey, sealed, 'PX', ttl), 'set')
+  }
+
+  async delete(key: string): Promise<void> {
+    await this.#bounded(this.#client.del(this.#prefix + 't:' + key), 'del')
+  }
+
+  async lock(key: string, ttlMs: number): Promise<TokenCacheLock | undefined> {
+    const lockKey = this.#prefix + 'l:' + key
+    const owner = randomUUID()
+    const ok = await this.#bounded(this.#client.set(lockKey, owner, 'PX', ttlMs, 'NX'), 'lock')
+    if (ok !== 'OK') return undefined
+    let released = false
+    return {
+      release: async () => {
+        if (released) return
+        released = true
+        await this.#bounded(this.#client.eval(RELEASE, 1, lockKey, owner), 'unlock')
+      },
+    }
+  }
+
+  async waitFor(key: string, timeoutMs: number): Promise<CachedToken | undefined> {
+    const deadline = Date.now() + timeoutMs
+    const lockKey = this.#prefix + 'l:' + key
+    while (Date.now() < deadline) {
+      const found = await this.get(key)
+      if (found) return found
+      const holder = await this.#bounded(this.#client.get(lockKey), 'get')
+      if (!holder) return this.get(key)
+      await new Promise((r) => setTimeout(r, this.#pollMs))
+    }
+    return undefined
+  }
+
+  #bounded<T>(p: Promise<T>, operation: string): Promise<T> {
+    let timer: NodeJS.Timeout | undefined
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`Redis ${operation} took longer than ${this.#timeoutMs} ms`)),
+        this.#timeoutMs,
+      )
+    })
+    return Promise.race([p, timeout]).finally(() => clearTimeout(timer))
+  }
+}
