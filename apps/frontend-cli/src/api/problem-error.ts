@@ -78,14 +78,17 @@ export function problemToCliError(
   if (parsed.success) {
     const p = parsed.data
     const aadsts = findAadsts(p.detail, p.title)
+    // A claims challenge still standing after the CLI signed in again with its claims: the
+    // backend's fix speaks to client developers, the person needs to sign in interactively.
     const fix =
+      (p.code === 'insufficient_claims' ? defaultFix(p.code, status, context) : undefined) ??
       p.fix ??
       (aadsts ? entraFix(aadsts, context) : undefined) ??
       defaultFix(p.code, status, { ...context, retryAfter })
     const requestId = p.requestId ?? headers.get('x-request-id') ?? undefined
     const message =
       `${p.title}${p.detail && p.detail !== p.title ? `: ${p.detail}` : ''} (HTTP ${status}, ${p.code}` +
-      `${requestId ? `, request id ${requestId}` : ''})` +
+      `${requestId ? `, request id ${requestId}` : ''}${retryAfter ? `, Retry-After: ${retryAfter} s` : ''})` +
       (p.errors?.length ? '\n' + p.errors.map((e) => `  ${e.path}: ${e.message}`).join('\n') : '')
     const exitCode = AUTH_CODES.has(p.code)
       ? ExitCode.auth
