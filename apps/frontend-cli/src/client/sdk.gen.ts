@@ -5,6 +5,13 @@ import type { Client, Options as Options2, TDataShape } from './client/index.ts'
 import type {
   GetHealthData,
   GetHealthResponses,
+  GetHealthzData,
+  GetHealthzResponses,
+  GetMetricsData,
+  GetMetricsResponses,
+  GetReadyzData,
+  GetReadyzErrors,
+  GetReadyzResponses,
   PostApiCopilotRetrievalData,
   PostApiCopilotRetrievalErrors,
   PostApiCopilotRetrievalResponses,
@@ -66,6 +73,39 @@ export const getHealth = <ThrowOnError extends boolean = false>(
 ) =>
   (options?.client ?? client).get<GetHealthResponses, unknown, ThrowOnError>({
     url: '/health',
+    ...options,
+  })
+
+/**
+ * Liveness: the process answers
+ */
+export const getHealthz = <ThrowOnError extends boolean = false>(
+  options?: Options<GetHealthzData, ThrowOnError>,
+) =>
+  (options?.client ?? client).get<GetHealthzResponses, unknown, ThrowOnError>({
+    url: '/healthz',
+    ...options,
+  })
+
+/**
+ * Prometheus metrics
+ */
+export const getMetrics = <ThrowOnError extends boolean = false>(
+  options?: Options<GetMetricsData, ThrowOnError>,
+) =>
+  (options?.client ?? client).get<GetMetricsResponses, unknown, ThrowOnError>({
+    url: '/metrics',
+    ...options,
+  })
+
+/**
+ * Readiness: signing keys reachable, Redis reachable when configured, not shutting down
+ */
+export const getReadyz = <ThrowOnError extends boolean = false>(
+  options?: Options<GetReadyzData, ThrowOnError>,
+) =>
+  (options?.client ?? client).get<GetReadyzResponses, GetReadyzErrors, ThrowOnError>({
+    url: '/readyz',
     ...options,
   })
 

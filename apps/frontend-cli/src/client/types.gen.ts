@@ -4,6 +4,10 @@ export type ClientOptions = {
   baseUrl: 'http://localhost:5000' | (string & {})
 }
 
+export type Liveness = {
+  status: 'ok'
+}
+
 export type Problem = {
   code:
     | 'invalid_request'
@@ -48,6 +52,16 @@ export type Problem = {
    * A URI naming the problem type
    */
   type: string
+}
+
+export type Readiness = {
+  checks: {
+    [key: string]: {
+      detail?: string
+      ok: boolean
+    }
+  }
+  status: 'ready' | 'not_ready'
 }
 
 export type RetrievalRequest = {
@@ -279,6 +293,63 @@ export type GetHealthResponses = {
 }
 
 export type GetHealthResponse = GetHealthResponses[keyof GetHealthResponses]
+
+export type GetHealthzData = {
+  body?: never
+  path?: never
+  query?: never
+  url: '/healthz'
+}
+
+export type GetHealthzResponses = {
+  /**
+   * Alive
+   */
+  200: Liveness
+}
+
+export type GetHealthzResponse = GetHealthzResponses[keyof GetHealthzResponses]
+
+export type GetMetricsData = {
+  body?: never
+  path?: never
+  query?: never
+  url: '/metrics'
+}
+
+export type GetMetricsResponses = {
+  /**
+   * Prometheus text exposition format
+   */
+  200: string
+}
+
+export type GetMetricsResponse = GetMetricsResponses[keyof GetMetricsResponses]
+
+export type GetReadyzData = {
+  body?: never
+  path?: never
+  query?: never
+  url: '/readyz'
+}
+
+export type GetReadyzErrors = {
+  /**
+   * Not ready; `checks` says which dependency failed
+   */
+  503: Readiness
+}
+
+export type GetReadyzError = GetReadyzErrors[keyof GetReadyzErrors]
+
+export type GetReadyzResponses = {
+  /**
+   * Ready to serve
+   */
+  200: Readiness
+}
+
+export type GetReadyzResponse = GetReadyzResponses[keyof GetReadyzResponses]
 
 export type WhoAmIData = {
   body?: never
