@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs'
+import { rootCertificates } from 'node:tls'
 import type { BackendConfig } from '@oboe/contracts'
 import {
   createAccessTokenValidator,
@@ -7,6 +8,7 @@ import {
 } from '@oboe/obo-core'
 import { Redis } from 'ioredis'
 import type { Logger } from 'pino'
+import { Agent, fetch as undiciFetch } from 'undici'
 import {
   RateLimiterMemory,
   RateLimiterRedis,
@@ -52,9 +54,32 @@ export interface Runtime extends AppDeps {
   close(): Promise<void>
 }
 
+export interface RuntimeOptions {
+  /**
+   * PEM of an extra CA to trust for the authority and Graph (e.g. the dev tenant's), for a
+   * backend run inside another process. A backend process uses NODE_EXTRA_CA_CERTS instead.
+   */
+  ca?: string
+}
+
+/** fetch through an undici Agent that trusts `ca` on top of Node's roots (verification stays on). */
+function fetchTrusting(ca: string): typeof globalThis.fetch {
+  const dispatcher = new Agent({ connect: { ca: [...rootCertificates, ca] } })
+  return ((input: string | URL | Request, init?: RequestInit) =>
+    undiciFetch(input as string, {
+      ...(init as object),
+      dispatcher,
+    })) as unknown as typeof globalThis.fetch
+}
+
 /** Builds the real dependencies of the app from the configuration. */
-export function createRuntime(config: BackendConfig, logger: Logger): Runtime {
+export function createRuntime(
+  config: BackendConfig,
+  logger: Logger,
+  options: RuntimeOptions = {},
+): Runtime {
   const metrics = createMetrics()
+  const http = options.ca ? { ca: options.ca } : {}
   const redis = config.REDIS_URL
     ? new Redis(config.REDIS_URL, {
         lazyConnect: false,
@@ -71,6 +96,7 @@ export function createRuntime(config: BackendConfig, logger: Logger): Runtime {
     tenantId: config.TENANT_ID,
     audiences: [config.BACKEND_CLIENT_ID, config.BACKEND_APP_ID_URI],
     requiredScopes: ['access_as_user'],
+    ...http,
     ...(config.ALLOWED_CLIENT_APPS.length > 0 && { allowedClientApps: config.ALLOWED_CLIENT_APPS }),
   })
   const obo = createOnBehalfOfClient({
@@ -78,6 +104,7 @@ export function createRuntime(config: BackendConfig, logger: Logger): Runtime {
     tenantId: config.TENANT_ID,
     clientId: config.BACKEND_CLIENT_ID,
     credential: credentialFrom(config),
+    ...http,
     onEvent: countOboEvents(metrics),
     log: (line) => logger.warn(line),
   })
@@ -86,6 +113,7 @@ export function createRuntime(config: BackendConfig, logger: Logger): Runtime {
     version: config.GRAPH_API_VERSION,
     timeoutMs: config.GRAPH_TIMEOUT_MS,
     deadlineMs: config.GRAPH_DEADLINE_MS,
+    ...(options.ca && { fetch: fetchTrusting(options.ca) }),
     onStatus: (status, operation) =>
       metrics.graphResponses.inc({ operation, status: String(status) }),
   })
