@@ -66,7 +66,7 @@ export function toProblem(err: TokenValidationError | OboError): ProblemResponse
         err.code === 'ERR_TOKEN_MISSING'
           ? 'Bearer'
           : `Bearer error="invalid_token", error_description="${err.code}"`
-    } else if (err.code === 'ERR_TOKEN_SCOPE') {
+    } else if (err.status === 403) {
       headers['www-authenticate'] =
         `Bearer error="insufficient_scope", error_description="${err.code}"`
     }

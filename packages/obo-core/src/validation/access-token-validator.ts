@@ -61,7 +61,8 @@ export interface AccessTokenValidator {
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/
-const SAFE_KID = /^[A-Za-z0-9_.+/=-]{1,128}$/
+// Entra kids are base64 thumbprints; anything else (paths, URLs, quotes, NUL) is refused unread.
+const SAFE_KID = /^[A-Za-z0-9_+/=-]{1,128}$/
 const FORBIDDEN_HEADERS = ['jku', 'x5u', 'jwk', 'x5c', 'crit'] as const
 
 interface Authority {

@@ -1,0 +1,219 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { decodeJwt } from 'jose'
+import {
+  OboError,
+  claimsChallengeHeader,
+  createAccessTokenValidator,
+  createOnBehalfOfClient,
+  type OboEvent,
+  type OnBehalfOfClientOptions,
+} from '../src/index.ts'
+import {
+  BACKEND_EXPIRED_SECRET,
+  BACKEND_ID,
+  BACKEND_SECRET,
+  GRAPH_SCOPES,
+  TENANT_ID,
+  V1_BACKEND_ID,
+  startTestTenant,
+  tokenAClaims,
+  type TestTenant,
+} from './support/dev-tenant.ts'
+
+let t: TestTenant
+
+beforeAll(async () => {
+  t = await startTestTenant()
+})
+afterAll(async () => {
+  await t?.stop()
+})
+
+function client(overrides: Partial<OnBehalfOfClientOptions> = {}) {
+  return createOnBehalfOfClient({
+    authorityHost: t.url,
+    tenantId: TENANT_ID,
+    clientId: BACKEND_ID,
+    credential: { clientSecret: BACKEND_SECRET },
+    ca: t.caPem,
+    log: () => {},
+    ...overrides,
+  })
+}
+
+async function expectOboError(p: Promise<unknown>): Promise<OboError> {
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  )
+  expect(err).toBeInstanceOf(OboError)
+  return err as OboError
+}
+
+describe('On-Behalf-Of against the dev tenant', () => {
+  it('validates Token A, exchanges it for a Graph token, and serves the repeat from cache', async () => {
+    const tokenA = await t.signIn('alice@contoso.dev')
+    const validator = createAccessTokenValidator({
+      authorityHost: t.url,
+      tenantId: TENANT_ID,
+      audiences: [BACKEND_ID, `api://${BACKEND_ID}`],
+      ca: t.caPem,
+    })
+    const validated = await validator.validate(tokenA)
+    expect(validated.username).toBe('alice@contoso.dev')
+    expect(validated.scopes).toContain('access_as_user')
+
+    const events: OboEvent[] = []
+    const obo = client({ onEvent: (e) => events.push(e) })
+    await obo.ready()
+    await t.tenant.resetCounters()
+    const first = await obo.acquire(tokenA, { scopes: GRAPH_SCOPES })
+    expect(first.fromCache).toBe(false)
+    const claims = decodeJwt(first.accessToken)
+    expect(claims.aud).toBe('https://graph.microsoft.com')
+    expect(claims.upn).toBe('alice@contoso.dev')
+    expect(first.expiresOn.getTime()).toBeGreaterThan(Date.now() + 50 * 60_000)
+
+    const second = await obo.acquire(tokenA, { scopes: [...GRAPH_SCOPES].reverse() })
+    expect(second.fromCache).toBe(true)
+    expect(second.accessToken).toBe(first.accessToken)
+
+    const counters = await t.tenant.counters()
+    expect(counters['token:obo']).toBe(1)
+    // Metadata was supplied up front: no discovery requests during the exchange.
+    expect(counters['openid-configuration'] ?? 0).toBe(0)
+    expect(events.map((e) => e.type)).toEqual(['cache.miss', 'exchange', 'cache.hit'])
+    expect(JSON.stringify(events)).not.toContain(tokenA)
+  })
+
+  it('makes one exchange for 1,000 concurrent cold acquisitions of one Token A', async () => {
+    const tokenA = await t.signIn('bob@contoso.dev')
+    const obo = client()
+    await obo.ready()
+    const before = await t.oboCount()
+    const results = await Promise.all(
+      Array.from({ length: 1000 }, () => obo.acquire(tokenA, { scopes: GRAPH_SCOPES })),
+    )
+    expect(new Set(results.map((r) => r.accessToken)).size).toBe(1)
+    expect((await t.oboCount()) - before).toBe(1)
+  })
+
+  it('keeps users apart: different Token As get different Token Bs', async () => {
+    const obo = client()
+    const [a, b] = await Promise.all([t.signIn('alice@contoso.dev'), t.signIn('bob@contoso.dev')])
+    const [ta, tb] = await Promise.all([
+      obo.acquire(a, { scopes: GRAPH_SCOPES }),
+      obo.acquire(b, { scopes: GRAPH_SCOPES }),
+    ])
+    expect(decodeJwt(ta.accessToken).upn).toBe('alice@contoso.dev')
+    expect(decodeJwt(tb.accessToken).upn).toBe('bob@contoso.dev')
+  })
+
+  it('asks for cp1 when configured, so Graph issues CAE-capable tokens', async () => {
+    const obo = client({ clientCapabilities: ['cp1'] })
+    const tokenA = await t.signIn('alice@contoso.dev')
+    const tokenB = await obo.acquire(tokenA, { scopes: GRAPH_SCOPES })
+    expect(tokenB.fromCache).toBe(false)
+  })
+
+  it('passes claims through and keys them apart in the cache', async () => {
+    const obo = client()
+    const tokenA = await t.signIn('alice@contoso.dev')
+    const before = await t.oboCount()
+    await obo.acquire(tokenA, { scopes: GRAPH_SCOPES })
+    const withClaims = await obo.acquire(tokenA, {
+      scopes: GRAPH_SCOPES,
+      claims: JSON.stringify({
+        access_token: { nbf: { essential: true, value: `${Math.floor(Date.now() / 1000)}` } },
+      }),
+    })
+    expect(withClaims.fromCache).toBe(false)
+    expect((await t.oboCount()) - before).toBe(2)
+  })
+})
+
+describe('token-endpoint errors become OboErrors', () => {
+  it('carol has not consented: consent_required (AADSTS65001)', async () => {
+    const err = await expectOboError(
+      client().acquire(await t.signIn('carol@contoso.dev'), { scopes: GRAPH_SCOPES }),
+    )
+    expect(err).toMatchObject({ code: 'consent_required', aadsts: 65001, status: 403 })
+    expect(err.fix).toMatch(/admin consent/)
+  })
+
+  it('a Token A for another API: invalid_assertion (AADSTS500131 audience)', async () => {
+    const tokenForV1Api = await t.signIn('alice@contoso.dev', {
+      scope: `api://${V1_BACKEND_ID}/access_as_user openid profile offline_access`,
+    })
+    const err = await expectOboError(client().acquire(tokenForV1Api, { scopes: GRAPH_SCOPES }))
+    expect(err).toMatchObject({ code: 'invalid_assertion', aadsts: 500131, status: 401 })
+    expect(err.fix).toMatch(/Application ID URI/)
+  })
+
+  it('a Token A with a bad signature: invalid_assertion (AADSTS50013)', async () => {
+    const tokenA = await t.signIn('alice@contoso.dev')
+    const [h, p, s] = tokenA.split('.')
+    const tampered = `${h}.${p}.${s!.slice(0, -4)}${s!.slice(-4) === 'AAAA' ? 'BBBB' : 'AAAA'}`
+    const err = await expectOboError(client().acquire(tampered, { scopes: GRAPH_SCOPES }))
+    expect(err).toMatchObject({ code: 'invalid_assertion', aadsts: 50013 })
+  })
+
+  it('an expired Token A: assertion_expired (AADSTS500133)', async () => {
+    const now = Math.floor(Date.now() / 1000)
+    const expired = await t.forge(
+      tokenAClaims(t.url, { iat: now - 7200, nbf: now - 7200, exp: now - 3600 }),
+    )
+    const err = await expectOboError(client().acquire(expired, { scopes: GRAPH_SCOPES }))
+    expect(err).toMatchObject({ code: 'assertion_expired', aadsts: 500133, status: 401 })
+  })
+
+  it('dave needs MFA: interaction_required (AADSTS50076) with a claims challenge to pass back', async () => {
+    const err = await expectOboError(
+      client().acquire(await t.signIn('dave@contoso.dev'), { scopes: GRAPH_SCOPES }),
+    )
+    expect(err).toMatchObject({ code: 'interaction_required', aadsts: 50076, status: 401 })
+    expect(JSON.parse(err.claims!)).toHaveProperty('access_token')
+    const header = claimsChallengeHeader(err.claims!)
+    expect(header).toContain('error="insufficient_claims"')
+    expect(Buffer.from(/claims="([^"]+)"/.exec(header)![1]!, 'base64').toString()).toBe(err.claims)
+    // Signing in again with those claims satisfies the policy.
+    const stepUp = await t.signIn('dave@contoso.dev', { claims: err.claims! })
+    await expect(client().acquire(stepUp, { scopes: GRAPH_SCOPES })).resolves.toMatchObject({
+      fromCache: false,
+    })
+  })
+
+  it('erin is blocked by Conditional Access: access_blocked (AADSTS53003)', async () => {
+    const err = await expectOboError(
+      client().acquire(await t.signIn('erin@contoso.dev'), { scopes: GRAPH_SCOPES }),
+    )
+    expect(err).toMatchObject({ code: 'access_blocked', aadsts: 53003, status: 403 })
+  })
+
+  it('a wrong client secret: invalid_client (AADSTS7000215)', async () => {
+    const obo = client({ credential: { clientSecret: 'not-the-secret' } })
+    const err = await expectOboError(obo.acquire(await t.signIn(), { scopes: GRAPH_SCOPES }))
+    expect(err).toMatchObject({ code: 'invalid_client', aadsts: 7000215, status: 500 })
+    expect(err.fix).toMatch(/BACKEND_CLIENT_SECRET/)
+  })
+
+  it('an expired client secret: client_secret_expired (AADSTS7000222)', async () => {
+    const obo = client({ credential: { clientSecret: BACKEND_EXPIRED_SECRET } })
+    const err = await expectOboError(obo.acquire(await t.signIn(), { scopes: GRAPH_SCOPES }))
+    expect(err).toMatchObject({ code: 'client_secret_expired', aadsts: 7000222 })
+  })
+
+  it('an unknown scope: invalid_scope (AADSTS70011)', async () => {
+    const err = await expectOboError(
+      client().acquire(await t.signIn(), { scopes: ['https://graph.microsoft.com/Nope.Nothing'] }),
+    )
+    expect(err.code).toBe('invalid_scope')
+    expect(err.aadsts).toBe(70011)
+  })
+
+  it('errors never carry the token in their message', async () => {
+    const tokenA = await t.signIn('carol@contoso.dev')
+    const err = await expectOboError(client().acquire(tokenA, { scopes: GRAPH_SCOPES }))
+    expect(`${err.message} ${err.fix} ${JSON.stringify(err)}`).not.toContain(tokenA)
+  })
+})

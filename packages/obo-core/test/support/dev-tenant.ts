@@ -1,0 +1,142 @@
+import { createHash, createPrivateKey, randomBytes, type KeyObject } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { spawnDevTenant } from './spawn-dev-tenant.ts'
+import { SignJWT } from 'jose'
+import { createFetch, type FetchLike } from '../../src/index.ts'
+
+export const TENANT_ID = '7d1c5a0e-3b2f-4c8a-9e61-2f0b8d4a6c11'
+export const FRONTEND_ID = '5f8e2b71-4c3d-4a9e-8b16-0c2d7e9f1a34'
+export const BACKEND_ID = 'c3a9d2e4-7b18-4f5c-a6e0-91d4b2f3c857'
+export const BACKEND_SECRET = 'oboe-dev-backend-secret-not-for-production'
+export const BACKEND_EXPIRED_SECRET = 'oboe-dev-backend-expired-secret-0000'
+export const V1_BACKEND_ID = '0b7e4f2a-9c61-4d38-b5a2-6e1f8c3d7a90'
+export const GRAPH_SCOPES = [
+  'https://graph.microsoft.com/Files.Read.All',
+  'https://graph.microsoft.com/Sites.Read.All',
+]
+export const USERS = {
+  alice: '1a2b3c4d-0001-4a00-8000-00000000a11c',
+  bob: '1a2b3c4d-0002-4b00-8000-000000000b0b',
+}
+
+export type DevTenant = Awaited<ReturnType<typeof spawnDevTenant>>
+
+/** A started dev tenant plus what obo-core tests need: its CA, sign-in, and its signing key. */
+export interface TestTenant {
+  tenant: DevTenant
+  url: string
+  caPem: string
+  fetch: FetchLike
+  /** Token A for `user` through authorize (auto sign-in) + code + PKCE, as the CLI gets it. */
+  signIn(user?: string, options?: { scope?: string; claims?: string }): Promise<string>
+  /** Signs arbitrary claims with the tenant's active key (plays the issuer in hostile tests). */
+  forge(claims: Record<string, unknown>, header?: Record<string, unknown>): Promise<string>
+  signingKey(): { kid: string; privateKey: KeyObject }
+  oboCount(): Promise<number>
+  stop(): Promise<void>
+}
+
+export async function startTestTenant(): Promise<TestTenant> {
+  const tenant = await spawnDevTenant()
+  const fetch = createFetch({ ca: tenant.caPem })
+  const dataDir = dirname(tenant.caFile)
+
+  const signingKey = () => {
+    const stored = JSON.parse(readFileSync(join(dataDir, 'signing-keys.json'), 'utf8')) as {
+      privateKeyPem: string
+      certPem: string
+    }[]
+    const active = stored[0]!
+    const der = Buffer.from(
+      active.certPem.replace(/-----[^-]+-----/g, '').replace(/\s+/g, ''),
+      'base64',
+    )
+    return {
+      kid: createHash('sha1').update(der).digest('base64url'),
+      privateKey: createPrivateKey(active.privateKeyPem),
+    }
+  }
+
+  return {
+    tenant,
+    url: tenant.url,
+    caPem: tenant.caPem,
+    fetch,
+    signingKey,
+    async signIn(user = 'alice@contoso.dev', options = {}) {
+      const verifier = randomBytes(32).toString('base64url')
+      const challenge = createHash('sha256').update(verifier).digest('base64url')
+      const scope =
+        options.scope ?? `api://${BACKEND_ID}/access_as_user openid profile offline_access`
+      const authorize = new URL(`${tenant.url}/${TENANT_ID}/oauth2/v2.0/authorize`)
+      const params: Record<string, string> = {
+        client_id: FRONTEND_ID,
+        response_type: 'code',
+        redirect_uri: 'http://localhost',
+        scope,
+        code_challenge: challenge,
+        code_challenge_method: 'S256',
+        state: 's',
+        login_hint: user,
+        ...(options.claims && { claims: options.claims }),
+      }
+      for (const [k, v] of Object.entries(params)) authorize.searchParams.set(k, v)
+      const res = await fetch(authorize.toString(), { redirect: 'manual' })
+      const location = res.headers.get('location')
+      if (!location) throw new Error(`authorize answered ${res.status} without a redirect`)
+      const code = new URL(location).searchParams.get('code')
+      if (!code) throw new Error(`authorize redirected without a code: ${location}`)
+      const token = await fetch(`${tenant.url}/${TENANT_ID}/oauth2/v2.0/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({
+          grant_type: 'authorization_code',
+          client_id: FRONTEND_ID,
+          code,
+          redirect_uri: 'http://localhost',
+          code_verifier: verifier,
+          scope,
+        }).toString(),
+      })
+      const body = (await token.json()) as { access_token?: string }
+      if (!body.access_token)
+        throw new Error(`token endpoint answered ${token.status}: ${JSON.stringify(body)}`)
+      return body.access_token
+    },
+    async forge(claims, header = {}) {
+      const { kid, privateKey } = signingKey()
+      return new SignJWT(claims)
+        .setProtectedHeader({ typ: 'JWT', alg: 'RS256', kid, ...header })
+        .sign(privateKey)
+    },
+    async oboCount() {
+      return (await tenant.counters())['token:obo'] ?? 0
+    },
+    stop: () => tenant.stop(),
+  }
+}
+
+/** Claims of a well-formed v2 Token A for alice, to be altered one at a time. */
+export function tokenAClaims(
+  url: string,
+  overrides: Record<string, unknown> = {},
+): Record<string, unknown> {
+  const now = Math.floor(Date.now() / 1000)
+  return {
+    aud: BACKEND_ID,
+    iss: `${url}/${TENANT_ID}/v2.0`,
+    iat: now,
+    nbf: now,
+    exp: now + 3600,
+    azp: FRONTEND_ID,
+    name: 'Alice Moreau',
+    oid: USERS.alice,
+    preferred_username: 'alice@contoso.dev',
+    scp: 'access_as_user',
+    sub: 'forged-sub',
+    tid: TENANT_ID,
+    ver: '2.0',
+    ...overrides,
+  }
+}
