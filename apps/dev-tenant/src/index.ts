@@ -1,0 +1,6 @@
+export { startServer, type ReadyLine } from './server/start.ts'
+export { readOptions, type DevTenantOptions } from './server/options.ts'
+export { loadTenantFile, DEFAULT_TENANT_FILE, TenantFileError } from './tenant/load.ts'
+export { TenantFile } from './tenant/schema.ts'
+export { FaultSpec, parseFaultFlag } from './admin/faults.ts'
+export { COUNTER_NAMES } from './admin/counters.ts'
