@@ -53,5 +53,7 @@ export function findNetworkFailure(error: unknown): NetworkFailure | undefined {
   }
   for (const code of NETWORK_CODES) if (text.includes(code)) return { kind: 'network', code }
   if (/Request timeout/i.test(text)) return { kind: 'timeout', code: 'ETIMEDOUT' }
+  // fetch refuses ports of other protocols (WHATWG "bad port", e.g. 6000 or 9) before connecting.
+  if (/\bbad port\b/i.test(text)) return { kind: 'network', code: 'bad port' }
   return undefined
 }
