@@ -21,12 +21,13 @@ import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { Agent, fetch as undiciFetch, type RequestInit as UndiciRequestInit } from 'undici'
 import type { FaultSpec } from './admin/faults.ts'
+import type { MintTokenRequest } from './admin/mint-token.ts'
 import type { ScenarioRequest } from './admin/scenario.ts'
 import type { ReadyLine } from './server/start.ts'
 import { DEFAULT_TENANT_FILE, loadTenantFile } from './tenant/load.ts'
 import type { TenantFile } from './tenant/schema.ts'
 
-export type { FaultSpec, ScenarioRequest, ReadyLine, TenantFile }
+export type { FaultSpec, MintTokenRequest, ScenarioRequest, ReadyLine, TenantFile }
 
 export interface StartDevTenantOptions {
   /** Sign in login_hint (default alice) at authorize without a page. */
@@ -56,6 +57,10 @@ export interface DevTenant {
   fault(spec: FaultSpec): Promise<void>
   clearFaults(): Promise<void>
   scenario(action: ScenarioRequest['action'], params?: Omit<ScenarioRequest, 'action'>): Promise<Record<string, unknown>>
+  /** Mints a Token A directly (expired, other audience, extra claims): POST /_admin/tokens. */
+  mintToken(params?: MintTokenRequest): Promise<string>
+  /** Graph's per-user hourly budget starts again. */
+  resetThrottle(): Promise<void>
   /** undici dispatcher that trusts the dev tenant's CA (for undici.fetch/request). */
   dispatcher: Agent
   /** fetch that trusts the dev tenant's CA; relative paths resolve against `url`. */
@@ -134,6 +139,8 @@ export async function startDevTenant(options: StartDevTenantOptions = {}): Promi
     fault: async (spec) => void (await admin('POST', '/_admin/faults', spec)),
     clearFaults: async () => void (await admin('DELETE', '/_admin/faults')),
     scenario: (action, params) => admin('POST', '/_admin/scenario', { action, ...params }),
+    mintToken: async (params = {}) => String((await admin('POST', '/_admin/tokens', params)).token),
+    resetThrottle: async () => void (await admin('POST', '/_admin/throttle/reset')),
     dispatcher,
     fetch: tlsFetch,
     networkClient,

@@ -1,3 +1,5 @@
+import { createHash, randomBytes } from 'node:crypto'
+import { expect } from 'vitest'
 import { spawn } from 'node:child_process'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
@@ -97,4 +99,81 @@ export async function tokenRequest(dt: DevTenant, form: Record<string, string>, 
     body: new URLSearchParams(form).toString(),
   })
   return { status: res.status, headers: res.headers, body: (await res.json()) as any }
+}
+
+/** PKCE pair (S256). */
+export function pkce() {
+  const verifier = randomBytes(32).toString('base64url')
+  return { verifier, challenge: createHash('sha256').update(verifier).digest('base64url') }
+}
+
+/** GET authorize with auto sign-in and response_mode=query: returns the redirect's parameters. */
+export async function authorizeRaw(dt: DevTenant, params: Record<string, string>) {
+  const url = new URL(`/${dt.tenantId}/oauth2/v2.0/authorize`, dt.url)
+  for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v)
+  const res = await dt.fetch(url, { redirect: 'manual' })
+  const location = res.headers.get('location')
+  return { status: res.status, location, params: location ? new URL(location).searchParams : undefined, body: location ? '' : await res.text() }
+}
+
+/** Signs in through the raw protocol (auto sign-in): code + PKCE → token response. */
+export async function rawSignIn(dt: DevTenant, opts: { user?: string; scope?: string; claims?: string } = {}) {
+  const { verifier, challenge } = pkce()
+  const redirectUri = 'http://localhost:53123'
+  const a = await authorizeRaw(dt, {
+    client_id: FRONTEND_ID,
+    response_type: 'code',
+    redirect_uri: redirectUri,
+    scope: opts.scope ?? `${API_SCOPE} openid profile offline_access`,
+    state: 's1',
+    nonce: 'n1',
+    code_challenge: challenge,
+    code_challenge_method: 'S256',
+    ...(opts.user ? { login_hint: opts.user } : {}),
+    ...(opts.claims ? { claims: opts.claims } : {}),
+  })
+  const code = a.params?.get('code')
+  if (!code) throw new Error(`no code: ${a.location ?? a.body}`)
+  const t = await tokenRequest(dt, {
+    grant_type: 'authorization_code',
+    client_id: FRONTEND_ID,
+    code,
+    redirect_uri: redirectUri,
+    code_verifier: verifier,
+    scope: opts.scope ?? `${API_SCOPE} openid profile offline_access`,
+    client_info: '1',
+  })
+  if (t.status !== 200) throw new Error(`token: ${JSON.stringify(t.body)}`)
+  return t.body as { access_token: string; refresh_token?: string; id_token?: string; client_info?: string; scope: string }
+}
+
+/** An OBO exchange through the raw protocol; returns status and body. */
+export function oboRaw(dt: DevTenant, assertion: string, overrides: Record<string, string> = {}, tenant?: string) {
+  return tokenRequest(
+    dt,
+    {
+      grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer',
+      client_id: BACKEND_ID,
+      client_secret: BACKEND_SECRET,
+      assertion,
+      scope: [...GRAPH_SCOPES, 'openid', 'profile', 'offline_access'].join(' '),
+      requested_token_use: 'on_behalf_of',
+      client_info: '1',
+      ...overrides,
+    },
+    tenant,
+  )
+}
+
+/** Checks an Entra error body has the exact shape of PROTOCOL.md §3. */
+export function expectEntraError(body: any, error: string, code: number) {
+  return {
+    error,
+    error_codes: [code],
+    error_description: expect.stringMatching(new RegExp(`^AADSTS${code}: .+\\r\\nTrace ID: [0-9a-f-]{36}\\r\\nCorrelation ID: [0-9a-f-]{36}\\r\\nTimestamp: \\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2}Z$`, 's')),
+    timestamp: expect.stringMatching(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}Z$/),
+    trace_id: expect.any(String),
+    correlation_id: expect.any(String),
+    ...body,
+  }
 }

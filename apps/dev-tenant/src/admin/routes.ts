@@ -2,6 +2,7 @@ import { timingSafeEqual } from 'node:crypto'
 import type { Hono } from 'hono'
 import type { DevTenantContext } from '../context.ts'
 import { FaultSpec } from './faults.ts'
+import { MintTokenRequest, mintToken } from './mint-token.ts'
 import { ScenarioRequest, runScenario } from './scenario.ts'
 
 function sameKey(a: string, b: string): boolean {
@@ -43,6 +44,15 @@ export function registerAdmin(app: Hono, ctx: DevTenantContext): void {
       return c.json(result)
     } catch (e) {
       return c.json({ error: 'invalid_scenario', issues: [(e as Error).message] }, 400)
+    }
+  })
+  app.post('/_admin/tokens', async (c) => {
+    const parsed = MintTokenRequest.safeParse(await c.req.json().catch(() => undefined))
+    if (!parsed.success) return c.json({ error: 'invalid_request', issues: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`) }, 400)
+    try {
+      return c.json(await mintToken(ctx, parsed.data))
+    } catch (e) {
+      return c.json({ error: 'invalid_request', issues: [(e as Error).message] }, 400)
     }
   })
   app.post('/_admin/throttle/reset', (c) => {

@@ -59,13 +59,14 @@ export class TokenFactory {
   private async sign(claims: Record<string, unknown>, v1: boolean, lifetime?: number): Promise<IssuedToken> {
     const key = this.keys.active
     const expiresIn = lifetime ?? randomLifetimeSeconds()
-    const iat = now()
+    // A negative lifetime (admin-minted expired token) moves iat back so that iat < exp.
+    const iat = expiresIn > 0 ? now() : now() + expiresIn - 3600
     const header = v1 ? { typ: 'JWT', alg: 'RS256', x5t: key.x5t, kid: key.kid } : { typ: 'JWT', alg: 'RS256', kid: key.kid }
     const token = await new SignJWT({ ...claims })
       .setProtectedHeader(header)
       .setIssuedAt(iat)
       .setNotBefore(iat)
-      .setExpirationTime(iat + expiresIn)
+      .setExpirationTime(expiresIn > 0 ? iat + expiresIn : now() + expiresIn)
       .sign(key.privateKey)
     return { token, expiresIn }
   }
@@ -79,8 +80,11 @@ export class TokenFactory {
     auth: AuthContext
     clientAuthMethod: '0' | '1' | '2'
     lifetime?: number
+    /** Claims to add or override (admin-minted test tokens only). */
+    extra?: Record<string, unknown>
   }): Promise<IssuedToken> {
     const { api, client, user, scopes, auth } = opts
+    const extra = opts.extra ?? {}
     const common = {
       aio: randomBytes(24).toString('base64url'),
       name: user.displayName,
@@ -106,6 +110,7 @@ export class TokenFactory {
           unique_name: user.userPrincipalName,
           upn: user.userPrincipalName,
           ver: '1.0',
+          ...extra,
         },
         true,
         opts.lifetime,
@@ -121,6 +126,7 @@ export class TokenFactory {
         azpacr: opts.clientAuthMethod,
         preferred_username: user.userPrincipalName,
         ver: '2.0',
+        ...extra,
       },
       false,
       opts.lifetime,
