@@ -21,7 +21,7 @@ export interface RedisTokenCacheOptions {
   prefix?: string
   /** Entries expire this long before the token does. Default 300. */
   renewBeforeSeconds?: number
-  /** Each Redis command fails after this long (a slow Redis must not slow requests). Default 250 ms. */
+  /** Each Redis command fails after this long (a slow Redis must not slow requests). Default 500 ms. */
   operationTimeoutMs?: number
   /** How often a replica waiting for another's exchange looks for the result. Default 25 ms. */
   pollIntervalMs?: number
@@ -59,7 +59,7 @@ export class RedisTokenCache implements TokenCache {
     this.#crypto = new CacheEncryption(options.encryption)
     this.#prefix = options.prefix ?? 'obo:'
     this.#renewMs = (options.renewBeforeSeconds ?? 300) * 1000
-    this.#timeoutMs = options.operationTimeoutMs ?? 250
+    this.#timeoutMs = options.operationTimeoutMs ?? 500
     this.#pollMs = options.pollIntervalMs ?? 25
   }
 
