@@ -49,8 +49,11 @@ async function shutdown(signal: string): Promise<void> {
   force.unref()
   // New requests get 503 while the ones in flight finish; then stop listening and exit.
   await runtime.lifecycle.drain()
-  server.close()
-  server.closeIdleConnections()
+  // Handlers are done, but their responses may still be on the way out: close() waits for every
+  // connection to end; connections are closed as soon as they fall idle.
+  const idle = setInterval(() => server.closeIdleConnections(), 50)
+  await new Promise<void>((resolve) => server.close(() => resolve()))
+  clearInterval(idle)
   await runtime.close()
   logger.info('stopped')
   process.exit(0)

@@ -8,7 +8,7 @@ import {
 } from '@oboe/obo-core'
 import { Redis } from 'ioredis'
 import type { Logger } from 'pino'
-import { Agent, fetch as undiciFetch } from 'undici'
+import { Agent } from 'undici'
 import {
   RateLimiterMemory,
   RateLimiterRedis,
@@ -65,11 +65,8 @@ export interface RuntimeOptions {
 /** fetch through an undici Agent that trusts `ca` on top of Node's roots (verification stays on). */
 function fetchTrusting(ca: string): typeof globalThis.fetch {
   const dispatcher = new Agent({ connect: { ca: [...rootCertificates, ca] } })
-  return ((input: string | URL | Request, init?: RequestInit) =>
-    undiciFetch(input as string, {
-      ...(init as object),
-      dispatcher,
-    })) as unknown as typeof globalThis.fetch
+  // Node's own fetch takes an undici dispatcher; ky hands it a Request, which npm undici's fetch would not accept.
+  return (input, init) => globalThis.fetch(input, { ...init, dispatcher } as RequestInit)
 }
 
 /** Builds the real dependencies of the app from the configuration. */

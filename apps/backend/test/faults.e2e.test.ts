@@ -107,12 +107,14 @@ describe('On-Behalf-Of failures', () => {
   })
 
   it('fails fast with 503 once the circuit breaker is open while the token endpoint is down', async () => {
+    // Its own process: the open breaker would fail every other test's exchanges for 30 s.
+    const broken = await startWith()
     const token = await tokenFor('bob@contoso.dev')
     await devTenant.fault({ endpoint: 'token', kind: 'status', status: 503 })
     const durations: number[] = []
     for (let i = 0; i < 8; i++) {
       const began = performance.now()
-      const res = await retrieve(token)
+      const res = await retrieve(token, broken.url)
       durations.push(performance.now() - began)
       await expectProblem(res, 503, 'unavailable')
       expect(res.headers.get('retry-after')).toMatch(/^\d+$/)
@@ -193,7 +195,7 @@ describe('Graph failures', () => {
 
 describe('graceful shutdown', () => {
   it('lets a slow Graph call in flight finish after SIGTERM, refuses new requests with 503, then exits 0', async () => {
-    const draining = await startWith()
+    const draining = await startWith({ GRAPH_TIMEOUT_MS: '10000' })
     const token = await tokenFor('alice@contoso.dev')
     expect((await retrieve(token, draining.url)).status).toBe(200) // warm cache
     await devTenant.fault({ endpoint: 'graph', kind: 'latency', ms: 2500, times: 1 })

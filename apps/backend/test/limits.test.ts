@@ -137,6 +137,25 @@ describe('several data sources', () => {
     expect(body.retrievalHits.length).toBeGreaterThan(0)
   })
 
+  it('reports a failing source on its own and still returns the hits of the others', async () => {
+    const res = await retrieve({
+      queryString: 'How do I set up the corporate VPN?',
+      dataSources: ['sharePoint', 'externalItem'],
+      dataSourceConfiguration: {
+        externalItem: { connections: [{ connectionId: 'nosuchconnection' }] },
+      },
+    })
+    expect(res.status, await res.clone().text()).toBe(200)
+    const body = RetrievalResponse.parse(await res.json())
+    const [sharePoint, external] = body.sources
+    expect(sharePoint).toMatchObject({ dataSource: 'sharePoint', status: 'ok' })
+    expect(sharePoint!.hitCount).toBeGreaterThan(0)
+    expect(external).toMatchObject({ dataSource: 'externalItem', status: 'error', hitCount: 0 })
+    expect(external!.error).toMatchObject({ code: 'invalid_request', status: 400 })
+    expect(external!.error?.detail).toMatch(/nosuchconnection/)
+    expect(body.retrievalHits.every((h) => h.dataSource === 'sharePoint')).toBe(true)
+  })
+
   it('refuses a repeated source', async () => {
     const problem = await problemOf(
       await retrieve({ queryString: 'VPN', dataSources: ['sharePoint', 'sharePoint'] }),
