@@ -63,6 +63,14 @@ function defaultFix(
   }
 }
 
+/** Field errors of an invalid request, unless the detail already says them. */
+function fieldErrors(p: Problem): string {
+  const lines = (p.errors ?? [])
+    .map((e) => `${e.path}: ${e.message}`)
+    .filter((line) => !p.detail?.includes(line))
+  return lines.length ? '\n' + lines.map((l) => `  ${l}`).join('\n') : ''
+}
+
 /**
  * Turns a backend error answer into a CliError: problem+json (PROTOCOL: `code`, `fix`) when it
  * is one, else the status. The message carries the request id so the operator can find the log.
@@ -89,7 +97,7 @@ export function problemToCliError(
     const message =
       `${p.title}${p.detail && p.detail !== p.title ? `: ${p.detail}` : ''} (HTTP ${status}, ${p.code}` +
       `${requestId ? `, request id ${requestId}` : ''}${retryAfter ? `, Retry-After: ${retryAfter} s` : ''})` +
-      (p.errors?.length ? '\n' + p.errors.map((e) => `  ${e.path}: ${e.message}`).join('\n') : '')
+      fieldErrors(p)
     const exitCode = AUTH_CODES.has(p.code)
       ? ExitCode.auth
       : USAGE_CODES.has(p.code)

@@ -1,8 +1,11 @@
+import { stripVTControlCharacters } from 'node:util'
 import Table from 'cli-table3'
 import type { RetrievalResponse } from '../client/types.gen.ts'
 import type { Terminal } from './terminal.ts'
 
-type RetrievalHit = RetrievalResponse['retrievalHits'][number]
+type Colors = Terminal['colors']
+
+export type RetrievalHit = RetrievalResponse['retrievalHits'][number]
 
 /** The seed client's success lines, kept word for word so scripts written for it still match. */
 export function successLines(response: RetrievalResponse): string[] {
@@ -38,7 +41,7 @@ const clip = (text: string, max: number) =>
 export function printRetrieval(
   terminal: Terminal,
   response: RetrievalResponse,
-  options: { showSource: boolean; width?: number },
+  options: { showSource: boolean; width?: number | undefined },
 ): void {
   const c = terminal.colors
   for (const line of successLines(response)) terminal.out(line)
@@ -57,6 +60,28 @@ export function printRetrieval(
     return
   }
   const hits = [...response.retrievalHits].sort((a, b) => (hitScore(b) ?? -1) - (hitScore(a) ?? -1))
+  terminal.out(formatHits(terminal.colors, hits, options))
+}
+
+/**
+ * The hits as a table, or as a list when the table would be wider than the terminal: a wrapped
+ * table would break its URLs, a list keeps them whole and clickable.
+ */
+export function formatHits(
+  colors: Colors,
+  hits: RetrievalHit[],
+  options: { showSource: boolean; width?: number | undefined },
+): string {
+  const table = hitsTable(colors, hits, options)
+  const widest = Math.max(...table.split('\n').map((l) => stripVTControlCharacters(l).length))
+  return options.width && widest > options.width ? hitsList(colors, hits, options) : table
+}
+
+function hitsTable(
+  c: Colors,
+  hits: RetrievalHit[],
+  options: { showSource: boolean; width?: number | undefined },
+): string {
   const width = Math.max(80, options.width ?? 120)
   const head = [
     '#',
@@ -77,15 +102,32 @@ export function printRetrieval(
     const title = hitTitle(hit)
     const document = title ? `${clip(title, 60)}\n${c.dim(hit.webUrl)}` : hit.webUrl
     const score = hitScore(hit)
-    const extract = hit.extracts[0]?.text ?? ''
     table.push([
       String(i + 1),
       document,
       ...(options.showSource ? [hit.dataSource] : []),
       score === undefined ? '–' : score.toFixed(2),
       hit.sensitivityLabel?.displayName ?? '',
-      clip(oneLine(extract), 150),
+      clip(oneLine(hit.extracts[0]?.text ?? ''), 150),
     ])
   })
-  terminal.out(table.toString())
+  return table.toString()
+}
+
+function hitsList(c: Colors, hits: RetrievalHit[], options: { showSource: boolean }): string {
+  return hits
+    .map((hit, i) => {
+      const score = hitScore(hit)
+      const facts = [
+        score === undefined ? undefined : `score ${score.toFixed(2)}`,
+        hit.sensitivityLabel?.displayName,
+        options.showSource ? hit.dataSource : undefined,
+      ].filter(Boolean)
+      return [
+        `${c.bold(`${i + 1}. ${hitTitle(hit) ?? hit.webUrl}`)}${facts.length ? c.dim(`  (${facts.join(', ')})`) : ''}`,
+        `   ${hit.webUrl}`,
+        `   ${clip(oneLine(hit.extracts[0]?.text ?? ''), 150)}`,
+      ].join('\n')
+    })
+    .join('\n\n')
 }

@@ -1,6 +1,9 @@
 import ora, { type Ora } from 'ora'
 import pc from 'picocolors'
 
+/** picocolors' colour functions (all identity functions when colours are off). */
+export type Colors = ReturnType<typeof pc.createColors>
+
 /**
  * Where the CLI writes: results on stdout, everything for the person (progress, prompts,
  * errors) on stderr, so `oboe retrieve --json | jq` stays clean. The spinner runs only on a
@@ -8,7 +11,7 @@ import pc from 'picocolors'
  */
 export class Terminal {
   private spinner: Ora | undefined
-  readonly colors = pc
+  readonly colors: Colors = pc
 
   constructor(private readonly options: { json?: boolean } = {}) {}
 
