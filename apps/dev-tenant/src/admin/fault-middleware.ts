@@ -58,7 +58,12 @@ export function faultMiddleware(ctx: DevTenantContext): MiddlewareHandler {
         return hang(c)
       } else if (f.kind === 'reset') {
         const socket = socketOf(c)
-        socket?.resetAndDestroy?.() ?? socket?.destroy()
+        try {
+          // A TCP RST where the handle allows it; a TLS socket's handle does not, so close it hard.
+          socket?.resetAndDestroy()
+        } catch {
+          socket?.destroy()
+        }
         return hang(c)
       } else if (f.kind === 'status') {
         const headers: Record<string, string> = { 'Content-Type': 'application/json' }

@@ -31,7 +31,8 @@ export async function runScenario(ctx: DevTenantContext, s: ScenarioRequest): Pr
       user.requireMfa = s.enabled ?? true
       break
     case 'revoke-session':
-      // Tokens issued in this very second count as revoked, as with Entra's whole-second iat.
+      // iat has whole seconds: everything issued up to the end of this second is revoked, and
+      // tokens issued from now on for this user get iat >= revokedAt (see TokenFactory.sign).
       user.revokedAt = Math.floor(Date.now() / 1000) + 1
       break
     case 'block-user':

@@ -56,11 +56,11 @@ export class TokenFactory {
     return `https://sts.windows.net/${this.tenantId}/`
   }
 
-  private async sign(claims: Record<string, unknown>, v1: boolean, lifetime?: number): Promise<IssuedToken> {
+  private async sign(claims: Record<string, unknown>, v1: boolean, lifetime?: number, minIat = 0): Promise<IssuedToken> {
     const key = this.keys.active
     const expiresIn = lifetime ?? randomLifetimeSeconds()
     // A negative lifetime (admin-minted expired token) moves iat back so that iat < exp.
-    const iat = expiresIn > 0 ? now() : now() + expiresIn - 3600
+    const iat = expiresIn > 0 ? Math.max(now(), minIat) : now() + expiresIn - 3600
     const header = v1 ? { typ: 'JWT', alg: 'RS256', x5t: key.x5t, kid: key.kid } : { typ: 'JWT', alg: 'RS256', kid: key.kid }
     const token = await new SignJWT({ ...claims })
       .setProtectedHeader(header)
@@ -114,6 +114,7 @@ export class TokenFactory {
         },
         true,
         opts.lifetime,
+        user.revokedAt,
       )
     }
     return this.sign(
@@ -130,6 +131,7 @@ export class TokenFactory {
       },
       false,
       opts.lifetime,
+      user.revokedAt,
     )
   }
 
@@ -196,6 +198,7 @@ export class TokenFactory {
         xms_tcdt: 1700000000,
       },
       opts.lifetime,
+      user.revokedAt,
     )
   }
 
@@ -203,10 +206,10 @@ export class TokenFactory {
    * Graph tokens carry a `nonce` header and are signed over a header holding SHA-256(nonce)
    * instead, so a standard JWT library cannot verify them: only "Graph" (this emulator) can.
    */
-  private async signGraph(claims: Record<string, unknown>, lifetime?: number): Promise<IssuedToken> {
+  private async signGraph(claims: Record<string, unknown>, lifetime?: number, minIat = 0): Promise<IssuedToken> {
     const key = this.keys.active
     const expiresIn = lifetime ?? randomLifetimeSeconds()
-    const iat = now()
+    const iat = Math.max(now(), minIat)
     const payload = { ...claims, iat, nbf: iat, exp: iat + expiresIn }
     const nonce = randomBytes(32).toString('base64url')
     const signedHeader = graphHeader(graphNonceHash(nonce), key.x5t, key.kid)

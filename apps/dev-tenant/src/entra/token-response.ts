@@ -42,7 +42,7 @@ export async function delegatedTokenResponse(ctx: DevTenantContext, req: Delegat
       clientId: client.clientId,
       userOid: user.oid,
       auth,
-      issuedAt: Math.floor(Date.now() / 1000),
+      issuedAt: Math.max(Math.floor(Date.now() / 1000), user.revokedAt ?? 0),
       expiresAt: Date.now() + REFRESH_LIFETIME_MS,
     })
     body.refresh_token = refreshToken
