@@ -16,7 +16,6 @@ import {
   TENANT_ID,
   V1_BACKEND_ID,
   startTestTenant,
-  tokenAClaims,
   type TestTenant,
 } from './support/dev-tenant.ts'
 
@@ -159,10 +158,7 @@ describe('token-endpoint errors become OboErrors', () => {
   })
 
   it('an expired Token A: assertion_expired (AADSTS500133)', async () => {
-    const now = Math.floor(Date.now() / 1000)
-    const expired = await t.forge(
-      tokenAClaims(t.url, { iat: now - 7200, nbf: now - 7200, exp: now - 3600 }),
-    )
+    const expired = await t.tenant.mintToken({ user: 'alice@contoso.dev', lifetimeSeconds: -3600 })
     const err = await expectOboError(client().acquire(expired, { scopes: GRAPH_SCOPES }))
     expect(err).toMatchObject({ code: 'assertion_expired', aadsts: 500133, status: 401 })
   })

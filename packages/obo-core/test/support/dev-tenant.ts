@@ -1,7 +1,7 @@
 import { createHash, createPrivateKey, randomBytes, type KeyObject } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
-import { spawnDevTenant } from './spawn-dev-tenant.ts'
+import { startDevTenant, type DevTenant } from '@oboe/dev-tenant/testing'
 import { SignJWT } from 'jose'
 import { createFetch, type FetchLike } from '../../src/index.ts'
 
@@ -20,7 +20,7 @@ export const USERS = {
   bob: '1a2b3c4d-0002-4b00-8000-000000000b0b',
 }
 
-export type DevTenant = Awaited<ReturnType<typeof spawnDevTenant>>
+export type { DevTenant }
 
 /** A started dev tenant plus what obo-core tests need: its CA, sign-in, and its signing key. */
 export interface TestTenant {
@@ -37,8 +37,11 @@ export interface TestTenant {
   stop(): Promise<void>
 }
 
-export async function startTestTenant(): Promise<TestTenant> {
-  const tenant = await spawnDevTenant()
+export async function startTestTenant(options: { tenantFile?: string } = {}): Promise<TestTenant> {
+  const tenant = await startDevTenant({
+    autoSignIn: true,
+    ...(options.tenantFile && { tenantFile: options.tenantFile }),
+  })
   const fetch = createFetch({ ca: tenant.caPem })
   const dataDir = dirname(tenant.caFile)
 
