@@ -7,7 +7,8 @@ import { processTerm, termsOf } from './text-analysis.ts'
 export interface ScoredDocument {
   doc: CorpusDocument
   score: number
-  matchedTerms: string[]
+  /** Terms of the query (after analysis) that this document matched. */
+  matchedQueryTerms: string[]
 }
 
 /**
@@ -38,7 +39,7 @@ export class RetrievalIndex {
     return index.search(query).map((r) => ({
       doc: this.docs.get(String(r.id))!,
       score: r.score,
-      matchedTerms: r.terms,
+      matchedQueryTerms: r.queryTerms,
     }))
   }
 

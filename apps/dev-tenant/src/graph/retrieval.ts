@@ -15,8 +15,8 @@ export const REQUIRED_SCOPES = {
   externalItem: ['ExternalItem.Read.All'],
 } as const
 
-/** A weak match (a single common word) is not a hit: the real API returns nothing relevant. */
-const MIN_RELEVANCE = 0.3
+/** Matches scoring under this share of the best one are noise, not hits. */
+const MIN_SHARE_OF_BEST = 0.05
 
 /** The authenticated caller of a Graph request. */
 export interface GraphCaller {
@@ -103,6 +103,16 @@ function extractsOf(hit: ScoredDocument, queryTerms: string[], docScore: number)
   }))
 }
 
+/**
+ * BM25 scores are unbounded and depend on the corpus, so they are mapped onto 0–1 like a
+ * similarity: the share of the best score (square root, to spread the tail) weighted by how
+ * many of the query's terms the document contains.
+ */
+function relevanceOf(hit: ScoredDocument, best: number, queryTermCount: number): number {
+  const coverage = Math.min(1, hit.matchedQueryTerms.length / Math.max(1, queryTermCount))
+  return 0.05 + 0.9 * Math.sqrt(hit.score / best) * coverage
+}
+
 const round = (n: number) => Math.round(Math.min(1, Math.max(0, n)) * 10_000) / 10_000
 
 /**
@@ -146,10 +156,10 @@ export function retrieve(ctx: DevTenantContext, caller: GraphCaller, version: st
     .filter((h) => ctx.directory.canRead(caller.user, h.doc))
     .filter((h) => !connections || connections.has(h.doc.connectionId ?? ''))
     .filter((h) => filter(h.doc))
-  // BM25 scores are unbounded; s/(s+k) maps them onto 0–1 like a similarity.
+  const best = candidates[0]?.score ?? 0
   const hits = candidates
-    .map((h) => ({ h, relevance: h.score / (h.score + 6) }))
-    .filter((x) => x.relevance >= MIN_RELEVANCE)
+    .filter((h) => h.score >= best * MIN_SHARE_OF_BEST)
+    .map((h) => ({ h, relevance: relevanceOf(h, best, queryTerms.length) }))
     .slice(0, req.maximumNumberOfResults ?? 25)
     .map(({ h, relevance }) => {
       const label = ctx.directory.file.sensitivityLabels.find((l) => l.id === h.doc.sensitivityLabelId)
