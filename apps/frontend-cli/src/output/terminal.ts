@@ -17,12 +17,19 @@ export class Terminal {
 
   /** Shows (or updates) the spinner while waiting on the network. */
   busy(text: string): void {
-    if (this.options.json || !process.stderr.isTTY) return
+    // A terminal that reports no width (some pseudo-terminals) would make ora clear lines forever.
+    if (this.options.json || !process.stderr.isTTY || !process.stderr.columns) return
     if (this.spinner) {
       this.spinner.text = text
       return
     }
-    this.spinner = ora({ text, stream: process.stderr, discardStdin: false }).start()
+    this.spinner = ora({
+      text,
+      stream: process.stderr,
+      discardStdin: false,
+      // ora colours its frames itself; NO_COLOR (through picocolors) switches that off too.
+      color: pc.isColorSupported ? 'cyan' : false,
+    }).start()
   }
 
   /** Stops the spinner, leaving no trace of it. */
