@@ -17,8 +17,8 @@ import { parse as parseYaml } from 'yaml'
  * so both see the same machine state. Writes { metrics, notes } to $BENCH_OUT.
  */
 const USERS = Number(process.env.BENCH_USERS ?? 1000)
-const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10)
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2)
+const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 8)
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32)
 const QUERY = { queryString: 'How do I set up the corporate VPN?', dataSource: 'sharePoint' }
 
@@ -73,7 +73,10 @@ function startProcess(
   env: Record<string, string>,
 ): Promise<{ child: ChildProcess; url: string }> {
   // node --import tsx (not the tsx CLI) so the child's pid is the server itself.
-  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+  const profile = process.env.BENCH_CPU_PROF
+    ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF]
+    : []
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', script], {
     cwd: backendRoot,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -241,6 +244,7 @@ async function main(): Promise<void> {
 
     const rssStart = rssMb(backend.child.pid!)
     const results = { backend: [] as autocannon.Result[], bare: [] as autocannon.Result[] }
+    const rssByRound: number[] = []
     for (let round = 1; round <= ROUNDS; round++) {
       const b = await load(bare.url, tokenBs)
       results.bare.push(b)
@@ -249,8 +253,9 @@ async function main(): Promise<void> {
       )
       const r = await load(backend.url, tokenAs)
       results.backend.push(r)
+      rssByRound.push(rssMb(backend.child.pid!))
       log(
-        `round ${round} backend: ${r.requests.average} req/s, non-2xx ${r.non2xx}, errors ${r.errors}`,
+        `round ${round} backend: ${r.requests.average} req/s, non-2xx ${r.non2xx}, errors ${r.errors}, rss ${rssByRound.at(-1)} MB`,
       )
     }
     const rssEnd = rssMb(backend.child.pid!)
@@ -278,6 +283,7 @@ async function main(): Promise<void> {
       bare_p99_ms: Math.max(...results.bare.map((r) => r.latency.p99)),
       bare_errors: results.bare.reduce((s, r) => s + r.errors + r.timeouts + r.non2xx, 0),
       obo_exchanges_during_load: exchangesDuringLoad,
+      backend_rss_mb_by_round: rssByRound,
       baseline:
         'bare Hono route, same ky Graph client, Token B given directly (no validation, no exchange, no logs/metrics/rate limit)',
     }

@@ -84,7 +84,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     log.info(
       {
         method: c.req.method,
-        path: new URL(c.req.url).pathname,
+        path: c.req.path,
         status: c.res.status,
         ms: Math.round((performance.now() - started) * 10) / 10,
         ...(token && { tid: token.tenantId, oid: token.objectId }),
@@ -164,7 +164,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
         status: 404,
         code: 'not_found',
         title: 'Not found',
-        detail: `${c.req.method} ${new URL(c.req.url).pathname} is not a route of this API.`,
+        detail: `${c.req.method} ${c.req.path} is not a route of this API.`,
         fix: 'See /docs or /openapi.json for the routes.',
       }),
       c.get('requestId'),

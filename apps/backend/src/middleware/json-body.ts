@@ -26,18 +26,31 @@ export function jsonOnly(): MiddlewareHandler<AppEnv> {
   }
 }
 
-/** Rejects bodies over `maxBytes` with 413, counting the bytes actually read (not just Content-Length). */
+/**
+ * Rejects bodies over `maxBytes` with 413 before reading them. Node's HTTP parser holds a body to
+ * its Content-Length, so the header is enough; only a chunked body (no Content-Length) is
+ * counted as it is read.
+ */
 export function limitBody(maxBytes: number): MiddlewareHandler<AppEnv> {
-  return bodyLimit({
+  const tooLarge = () =>
+    new ProblemError({
+      status: 413,
+      code: 'payload_too_large',
+      title: 'Payload too large',
+      detail: `The body is larger than ${maxBytes} bytes.`,
+      fix: `Send at most ${Math.floor(maxBytes / 1024)} KB; a retrieval query is at most 1,500 characters.`,
+    })
+  const counting = bodyLimit({
     maxSize: maxBytes,
     onError: () => {
-      throw new ProblemError({
-        status: 413,
-        code: 'payload_too_large',
-        title: 'Payload too large',
-        detail: `The body is larger than ${maxBytes} bytes.`,
-        fix: `Send at most ${Math.floor(maxBytes / 1024)} KB; a retrieval query is at most 1,500 characters.`,
-      })
+      throw tooLarge()
     },
   })
+  return async (c, next) => {
+    if (WITHOUT_BODY.has(c.req.method)) return next()
+    const length = c.req.header('content-length')
+    if (length === undefined) return counting(c, next)
+    if (Number(length) > maxBytes) throw tooLarge()
+    await next()
+  }
 }

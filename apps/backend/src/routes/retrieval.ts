@@ -38,7 +38,6 @@ export function registerRetrieval(
       ...context(),
       accessToken: c.get('accessToken'),
       requestId: c.get('requestId'),
-      signal: c.req.raw.signal,
     })
     return c.json(result, 200)
   })

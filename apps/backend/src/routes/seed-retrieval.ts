@@ -75,7 +75,6 @@ export function registerSeedRetrieval(
         ...context(),
         accessToken: c.get('accessToken'),
         requestId: c.get('requestId'),
-        signal: c.req.raw.signal,
       },
     )
     return c.json(
