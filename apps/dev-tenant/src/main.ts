@@ -10,9 +10,15 @@ async function main(): Promise<void> {
     process.stdout.write(`${USAGE}\n`)
     return
   }
-  const { ready, server } = await startServer(options)
+  const { ready, server, ctx } = await startServer(options)
   process.stdout.write(`${JSON.stringify(ready)}\n`)
-  const stop = () => server.close(() => process.exit(0))
+  ctx.log('started', { startupMs: Math.round(process.uptime() * 1000), url: ready.url })
+  const stop = () => {
+    // Hung (fault-injected) requests would keep close() waiting: drop every connection.
+    server.close(() => process.exit(0))
+    ;(server as { closeAllConnections?: () => void }).closeAllConnections?.()
+    setTimeout(() => process.exit(0), 1000).unref()
+  }
   process.once('SIGINT', stop)
   process.once('SIGTERM', stop)
 }

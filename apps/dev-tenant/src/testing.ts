@@ -18,7 +18,7 @@ import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { createInterface } from 'node:readline'
-import { fileURLToPath } from 'node:url'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import { Agent, fetch as undiciFetch, type RequestInit as UndiciRequestInit } from 'undici'
 import type { FaultSpec } from './admin/faults.ts'
 import type { MintTokenRequest } from './admin/mint-token.ts'
@@ -80,12 +80,13 @@ export interface MsalNetworkClient {
 
 const here = dirname(fileURLToPath(import.meta.url))
 const MAIN = join(here, 'main.ts')
-const TSX_CLI = createRequire(import.meta.url).resolve('tsx/cli')
+// `node --import tsx main.ts` is `tsx main.ts` without the tsx CLI's extra parent process.
+const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href
 
 /** Starts the dev tenant as a child process on a free port and waits for its ready line. */
 export async function startDevTenant(options: StartDevTenantOptions = {}): Promise<DevTenant> {
   const dataDir = mkdtempSync(join(tmpdir(), 'oboe-dev-tenant-'))
-  const args = [TSX_CLI, MAIN, '--port', '0', '--data-dir', dataDir]
+  const args = ['--import', TSX_LOADER, MAIN, '--port', '0', '--data-dir', dataDir]
   if (options.autoSignIn) args.push('--auto-sign-in')
   if (options.tenantFile) args.push('--tenant-file', options.tenantFile)
   args.push(...(options.args ?? []))
