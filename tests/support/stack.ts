@@ -41,24 +41,21 @@ export interface Stack {
   stop(): Promise<void>
 }
 
-/** Reads the default tenant's app registrations from the dev tenant handle. */
+/** The frontend (public) and backend (confidential) apps of the dev tenant's tenant file. */
 export function tenantApps(devTenant: DevTenant) {
-  const t = devTenant.tenant as unknown as {
-    apps: {
-      clientId: string
-      name?: string
-      secrets?: { value: string }[]
-      kind?: string
-      type?: string
-    }[]
-  }
-  const backend = t.apps.find((a) => (a.secrets?.length ?? 0) > 0)
-  const frontend = t.apps.find((a) => a !== backend)
-  if (!backend?.secrets?.[0] || !frontend)
-    throw new Error('dev tenant has no frontend/backend app pair')
+  const { apps } = devTenant.tenant
+  const frontend = apps.find((a) => a.kind === 'public')
+  const backend = apps.find(
+    (a) => a.kind === 'confidential' && a.exposedScopes.includes('access_as_user'),
+  )
+  const secret = backend?.secrets.find((s) => !s.expiresAt || Date.parse(s.expiresAt) > Date.now())
+  if (!frontend || !backend || !secret)
+    throw new Error(
+      'the tenant file needs a public app and a confidential API app with a valid secret',
+    )
   return {
     backendClientId: backend.clientId,
-    backendSecret: backend.secrets[0].value,
+    backendSecret: secret.value,
     frontendClientId: frontend.clientId,
   }
 }
