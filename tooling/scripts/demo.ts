@@ -11,7 +11,10 @@ const port = Number(process.env.PORT ?? 5000)
 console.log('Starting the dev tenant (offline Entra ID + Microsoft Graph)...')
 const stack = await startStack({
   port,
-  onBackendOutput: (line) => console.log(`  [backend] ${line}`),
+  // The backend's JSON request logs stay out of the demo; its start-up lines are the seed's.
+  onBackendOutput: (line) => {
+    if (!line.startsWith('{')) console.log(`  [backend] ${line}`)
+  },
 })
 let code = 1
 try {
