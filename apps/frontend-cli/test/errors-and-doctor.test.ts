@@ -6,9 +6,18 @@ import {
   cliEnvironment,
   closedUrl,
   printedUrls,
-  runCli,
+  runCli as run,
   startBackend,
+  tenantApps,
 } from './support/stack.ts'
+
+/** Everything the CLI printed in this file, checked at the end for tokens and secrets. */
+const printed: string[] = []
+const runCli: typeof run = async (...args) => {
+  const result = await run(...args)
+  printed.push(result.stdout, result.stderr)
+  return result
+}
 
 /**
  * Issue 5, the CLI's side: each failure the seed lists ends in a message naming its fix, claims
@@ -184,5 +193,16 @@ describe('oboe doctor', () => {
     expect(result.code).toBe(5)
     expect(result.stdout).toMatch(/❌ access_as_user scope exposed/)
     expect(result.stdout).toContain('Assertion audience mismatch')
+  })
+})
+
+describe('what oboe prints', () => {
+  it('Should never contain a token or the backend secret, whatever failed', () => {
+    expect(printed.length).toBeGreaterThan(20)
+    const secret = tenantApps(devTenant).backendSecret
+    for (const output of printed) {
+      expect(output).not.toMatch(/eyJ[\w-]+\.eyJ[\w-]+/)
+      expect(output).not.toContain(secret)
+    }
   })
 })

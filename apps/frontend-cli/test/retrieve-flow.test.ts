@@ -9,9 +9,17 @@ import {
   closedUrl,
   printedUrls,
   repoRoot,
-  runCli,
+  runCli as run,
   startBackend,
 } from './support/stack.ts'
+
+/** Everything the CLI printed in this file, checked at the end for tokens. */
+const printed: string[] = []
+const runCli: typeof run = async (...args) => {
+  const result = await run(...args)
+  printed.push(result.stdout, result.stderr)
+  return result
+}
 
 const SEED_QUERY = 'What are the methods of Watering'
 const corpus = readFileSync(join(repoRoot, 'apps/dev-tenant/tenant/default.yaml'), 'utf8')
@@ -99,5 +107,10 @@ describe('oboe login, then oboe retrieve (dev tenant and backend as processes)',
     const result = await runCli(['retrieve', SEED_QUERY], { ...cli.env, BACKEND_API_URL: closed })
     expect(result.code).toBe(4)
     expect(result.stderr).toContain(`Ensure backend API is running at ${closed}`)
+  })
+
+  it('Should never print a token', () => {
+    expect(printed.length).toBeGreaterThan(10)
+    for (const output of printed) expect(output).not.toMatch(/eyJ[\w-]+\.eyJ[\w-]+/)
   })
 })
