@@ -31,7 +31,13 @@ async function send(url: URL, init: RequestInit): Promise<Response> {
   }
 }
 
-const decode = (s: string) => s.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&')
+const decode = (s: string) =>
+  s
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&')
 
 interface HtmlForm {
   action: string
@@ -75,19 +81,29 @@ async function main(): Promise<void> {
   const start = positionals[0]
   if (!start) fail('usage: agent.ts <authorize-url> [--user UPN] [--cancel]')
   let url = new URL(start)
-  const hint = values.user ?? process.env.DEV_TENANT_AGENT_USER ?? url.searchParams.get('login_hint') ?? undefined
+  const hint =
+    values.user ??
+    process.env.DEV_TENANT_AGENT_USER ??
+    url.searchParams.get('login_hint') ??
+    undefined
   let init: RequestInit = { method: 'GET' }
   for (let step = 0; step < MAX_STEPS; step++) {
     let res: Response
     try {
       res = await send(url, init)
     } catch (e) {
-      fail(`cannot reach ${url.origin}: ${(e as Error & { cause?: Error }).cause?.message ?? (e as Error).message}`)
+      fail(
+        `cannot reach ${url.origin}: ${(e as Error & { cause?: Error }).cause?.message ?? (e as Error).message}`,
+      )
     }
     if (isLoopback(url)) {
       // Delivered to the app's loopback listener: report what the authorization server sent it.
       const sent = init.body ? new URLSearchParams(String(init.body)) : url.searchParams
-      if (sent.get('error')) fail(`sign-in ended with ${sent.get('error')}: ${(sent.get('error_description') ?? '').split('\r\n')[0]}`, 2)
+      if (sent.get('error'))
+        fail(
+          `sign-in ended with ${sent.get('error')}: ${(sent.get('error_description') ?? '').split('\r\n')[0]}`,
+          2,
+        )
       if (!res.ok) fail(`the loopback listener at ${url.origin} answered HTTP ${res.status}`)
       process.stdout.write(`agent: delivered the authorization response to ${url.origin}\n`)
       return
@@ -109,7 +125,9 @@ async function main(): Promise<void> {
     const fields = new URLSearchParams(form.fields)
     const userButtons = form.buttons.filter((b) => b.dataUser)
     if (userButtons.length) {
-      const pick = userButtons.find((b) => b.dataUser!.toLowerCase() === hint?.toLowerCase()) ?? (hint ? undefined : userButtons[0])
+      const pick =
+        userButtons.find((b) => b.dataUser!.toLowerCase() === hint?.toLowerCase()) ??
+        (hint ? undefined : userButtons[0])
       if (!pick) fail(`user ${hint} is not offered on the sign-in page`)
       fields.set(pick.name, pick.value)
     } else if (form.buttons.some((b) => b.id === 'accept')) {
@@ -117,7 +135,11 @@ async function main(): Promise<void> {
       fields.set(b.name, b.value)
     }
     url = new URL(form.action, url)
-    init = { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: fields.toString() }
+    init = {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: fields.toString(),
+    }
   }
   fail(`more than ${MAX_STEPS} steps without reaching the loopback redirect`)
 }

@@ -27,7 +27,9 @@ main().catch((e: unknown) => {
   if (e instanceof TenantFileError || e instanceof FaultSpecError) {
     process.stderr.write(`dev-tenant: ${e.message}\nFix: ${e.fix}\n`)
   } else if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-    process.stderr.write(`dev-tenant: ${(e as Error).message}\nFix: another process uses this port; pass --port 0 or stop it.\n`)
+    process.stderr.write(
+      `dev-tenant: ${(e as Error).message}\nFix: another process uses this port; pass --port 0 or stop it.\n`,
+    )
   } else {
     process.stderr.write(`dev-tenant: ${(e as Error).stack ?? String(e)}\n`)
   }

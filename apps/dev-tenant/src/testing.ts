@@ -56,7 +56,10 @@ export interface DevTenant {
   resetCounters(): Promise<void>
   fault(spec: FaultSpec): Promise<void>
   clearFaults(): Promise<void>
-  scenario(action: ScenarioRequest['action'], params?: Omit<ScenarioRequest, 'action'>): Promise<Record<string, unknown>>
+  scenario(
+    action: ScenarioRequest['action'],
+    params?: Omit<ScenarioRequest, 'action'>,
+  ): Promise<Record<string, unknown>>
   /** Mints a Token A directly (expired, other audience, extra claims): POST /_admin/tokens. */
   mintToken(params?: MintTokenRequest): Promise<string>
   /** Graph's per-user hourly budget starts again. */
@@ -74,8 +77,15 @@ export interface DevTenant {
 
 /** The shape of msal-node's INetworkModule, without importing msal-node here. */
 export interface MsalNetworkClient {
-  sendGetRequestAsync<T>(url: string, options?: { headers?: Record<string, string>; body?: string }, timeout?: number): Promise<{ headers: Record<string, string>; body: T; status: number }>
-  sendPostRequestAsync<T>(url: string, options?: { headers?: Record<string, string>; body?: string }): Promise<{ headers: Record<string, string>; body: T; status: number }>
+  sendGetRequestAsync<T>(
+    url: string,
+    options?: { headers?: Record<string, string>; body?: string },
+    timeout?: number,
+  ): Promise<{ headers: Record<string, string>; body: T; status: number }>
+  sendPostRequestAsync<T>(
+    url: string,
+    options?: { headers?: Record<string, string>; body?: string },
+  ): Promise<{ headers: Record<string, string>; body: T; status: number }>
 }
 
 const here = dirname(fileURLToPath(import.meta.url))
@@ -106,11 +116,15 @@ export async function startDevTenant(options: StartDevTenantOptions = {}): Promi
   }
   const caPem = readFileSync(ready.caFile, 'utf8')
   const dispatcher = new Agent({ connect: { ca: caPem } })
-  const tlsFetch = (input: string | URL, init?: UndiciRequestInit) => undiciFetch(new URL(input, ready.url), { ...init, dispatcher })
+  const tlsFetch = (input: string | URL, init?: UndiciRequestInit) =>
+    undiciFetch(new URL(input, ready.url), { ...init, dispatcher })
   const admin = async (method: string, path: string, body?: unknown) => {
     const res = await tlsFetch(path, {
       method,
-      headers: { 'x-admin-key': ready.adminKey, ...(body ? { 'content-type': 'application/json' } : {}) },
+      headers: {
+        'x-admin-key': ready.adminKey,
+        ...(body ? { 'content-type': 'application/json' } : {}),
+      },
       body: body ? JSON.stringify(body) : undefined,
     })
     const text = await res.text()
@@ -120,11 +134,19 @@ export async function startDevTenant(options: StartDevTenantOptions = {}): Promi
   const networkClient: MsalNetworkClient = {
     async sendGetRequestAsync(url, opts) {
       const res = await tlsFetch(url, { method: 'GET', headers: opts?.headers })
-      return { headers: Object.fromEntries(res.headers), body: (await res.json()) as never, status: res.status }
+      return {
+        headers: Object.fromEntries(res.headers),
+        body: (await res.json()) as never,
+        status: res.status,
+      }
     },
     async sendPostRequestAsync(url, opts) {
       const res = await tlsFetch(url, { method: 'POST', headers: opts?.headers, body: opts?.body })
-      return { headers: Object.fromEntries(res.headers), body: (await res.json()) as never, status: res.status }
+      return {
+        headers: Object.fromEntries(res.headers),
+        body: (await res.json()) as never,
+        status: res.status,
+      }
     },
   }
   let stopped: Promise<void> | undefined
@@ -162,9 +184,16 @@ export async function startDevTenant(options: StartDevTenantOptions = {}): Promi
   }
 }
 
-function waitForReady(child: ChildProcess, stderr: string[], timeoutMs: number): Promise<ReadyLine> {
+function waitForReady(
+  child: ChildProcess,
+  stderr: string[],
+  timeoutMs: number,
+): Promise<ReadyLine> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`dev tenant not ready after ${timeoutMs} ms:\n${stderr.join('\n')}`)), timeoutMs)
+    const timer = setTimeout(
+      () => reject(new Error(`dev tenant not ready after ${timeoutMs} ms:\n${stderr.join('\n')}`)),
+      timeoutMs,
+    )
     const lines = createInterface({ input: child.stdout! })
     lines.on('line', (line) => {
       try {
@@ -179,7 +208,9 @@ function waitForReady(child: ChildProcess, stderr: string[], timeoutMs: number):
     })
     child.once('exit', (code) => {
       clearTimeout(timer)
-      reject(new Error(`dev tenant exited with code ${code} before it was ready:\n${stderr.join('\n')}`))
+      reject(
+        new Error(`dev tenant exited with code ${code} before it was ready:\n${stderr.join('\n')}`),
+      )
     })
   })
 }

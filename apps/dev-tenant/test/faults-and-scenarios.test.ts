@@ -1,7 +1,14 @@
 import { decodeJwt, decodeProtectedHeader } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startDevTenant, type DevTenant } from '../src/testing.ts'
-import { GRAPH_SCOPES, TENANT_ID, confidentialClient, oboRaw, rawSignIn, retrieval } from './helpers.ts'
+import {
+  GRAPH_SCOPES,
+  TENANT_ID,
+  confidentialClient,
+  oboRaw,
+  rawSignIn,
+  retrieval,
+} from './helpers.ts'
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
@@ -26,22 +33,44 @@ describe('faults at run time (POST /_admin/faults)', () => {
 
   it('answers an injected 503 with Retry-After in Entra shape on the token endpoint, and 429 in Graph shape on Graph', async () => {
     await dt.fault({ endpoint: 'token', kind: 'status', status: 503, retryAfter: 7, times: 1 })
-    const res = await dt.fetch(`/${TENANT_ID}/oauth2/v2.0/token`, { method: 'POST', body: 'grant_type=client_credentials' })
+    const res = await dt.fetch(`/${TENANT_ID}/oauth2/v2.0/token`, {
+      method: 'POST',
+      body: 'grant_type=client_credentials',
+    })
     expect(res.status).toBe(503)
     expect(res.headers.get('retry-after')).toBe('7')
-    expect(await res.json()).toMatchObject({ error: 'temporarily_unavailable', error_codes: [expect.any(Number)], trace_id: expect.any(String) })
+    expect(await res.json()).toMatchObject({
+      error: 'temporarily_unavailable',
+      error_codes: [expect.any(Number)],
+      trace_id: expect.any(String),
+    })
     await dt.fault({ endpoint: 'graph', kind: 'status', status: 429, retryAfter: 30, times: 1 })
-    const g = await retrieval(dt, 'x', { queryString: 'q', dataSource: 'sharePoint' }, 'v1.0', { 'client-request-id': 'abc-123' })
+    const g = await retrieval(dt, 'x', { queryString: 'q', dataSource: 'sharePoint' }, 'v1.0', {
+      'client-request-id': 'abc-123',
+    })
     expect(g.status).toBe(429)
     expect(g.headers.get('retry-after')).toBe('30')
-    expect(g.body.error).toMatchObject({ code: 'TooManyRequests', innerError: { 'client-request-id': 'abc-123', 'request-id': expect.any(String), date: expect.any(String) } })
+    expect(g.body.error).toMatchObject({
+      code: 'TooManyRequests',
+      innerError: {
+        'client-request-id': 'abc-123',
+        'request-id': expect.any(String),
+        date: expect.any(String),
+      },
+    })
     // times: 1 — the next request is served normally (here: 401 for a bad token).
-    expect((await retrieval(dt, 'x', { queryString: 'q', dataSource: 'sharePoint' })).status).toBe(401)
+    expect((await retrieval(dt, 'x', { queryString: 'q', dataSource: 'sharePoint' })).status).toBe(
+      401,
+    )
   })
 
   it('hangs past the client timeout, and resets connections', async () => {
     await dt.fault({ endpoint: 'openid-configuration', kind: 'hang', times: 1 })
-    const hung = await dt.fetch(`/${TENANT_ID}/v2.0/.well-known/openid-configuration`, { signal: AbortSignal.timeout(400) }).catch((e: Error) => e)
+    const hung = await dt
+      .fetch(`/${TENANT_ID}/v2.0/.well-known/openid-configuration`, {
+        signal: AbortSignal.timeout(400),
+      })
+      .catch((e: Error) => e)
     expect(hung).toBeInstanceOf(Error)
     expect((hung as Error).name).toMatch(/TimeoutError|AbortError/)
     await dt.fault({ endpoint: '*', kind: 'reset', times: 1 })
@@ -88,7 +117,12 @@ describe('scenarios (POST /_admin/scenario)', () => {
   })
 
   it('rotates keys: the new kid signs, the old key stays published for the grace period, then disappears', async () => {
-    const keysNow = async () => ((await (await dt.fetch(`/${TENANT_ID}/discovery/v2.0/keys`)).json()) as { keys: { kid: string }[] }).keys.map((k) => k.kid)
+    const keysNow = async () =>
+      (
+        (await (await dt.fetch(`/${TENANT_ID}/discovery/v2.0/keys`)).json()) as {
+          keys: { kid: string }[]
+        }
+      ).keys.map((k) => k.kid)
     const before = await dt.mintToken()
     const oldKid = decodeProtectedHeader(before).kid!
     const published = await keysNow()
@@ -121,12 +155,20 @@ describe('scenarios (POST /_admin/scenario)', () => {
     expect(g.status).toBe(401)
     expect(g.body.error.code).toBe('InvalidAuthenticationToken')
     const header = g.headers.get('www-authenticate')!
-    const m = /^Bearer realm="", authorization_uri="https:\/\/[^"]+", client_id="00000003-0000-0000-c000-000000000000", error="insufficient_claims", claims="([A-Za-z0-9+/=]+)"$/.exec(header)
+    const m =
+      /^Bearer realm="", authorization_uri="https:\/\/[^"]+", client_id="00000003-0000-0000-c000-000000000000", error="insufficient_claims", claims="([A-Za-z0-9+/=]+)"$/.exec(
+        header,
+      )
     expect(m, header).toBeTruthy()
-    expect(JSON.parse(Buffer.from(m![1]!, 'base64').toString())).toMatchObject({ access_token: { nbf: { essential: true } } })
+    expect(JSON.parse(Buffer.from(m![1]!, 'base64').toString())).toMatchObject({
+      access_token: { nbf: { essential: true } },
+    })
     expect((await oboRaw(dt, a)).body.error_codes).toEqual([50173])
     const fresh = (await rawSignIn(dt, { user: 'alice@contoso.dev' })).access_token
-    const b2 = await confidentialClient(dt).acquireTokenOnBehalfOf({ oboAssertion: fresh, scopes: GRAPH_SCOPES })
+    const b2 = await confidentialClient(dt).acquireTokenOnBehalfOf({
+      oboAssertion: fresh,
+      scopes: GRAPH_SCOPES,
+    })
     expect((await retrieval(dt, b2!.accessToken, query)).status).toBe(200)
     expect(decodeJwt(b2!.accessToken).upn).toBe('alice@contoso.dev')
   })
@@ -163,7 +205,8 @@ describe('faults and limits set at start (flags and environment)', () => {
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(3500)
     expect(limited.body.error.code).toBe('TooManyRequests')
     // Another user has their own budget.
-    const bobB = (await oboRaw(dt, (await rawSignIn(dt, { user: 'bob@contoso.dev' })).access_token)).body.access_token as string
+    const bobB = (await oboRaw(dt, (await rawSignIn(dt, { user: 'bob@contoso.dev' })).access_token))
+      .body.access_token as string
     expect((await retrieval(dt, bobB, q)).status).toBe(200)
     await dt.resetThrottle()
     expect((await retrieval(dt, b, q)).status).toBe(200)

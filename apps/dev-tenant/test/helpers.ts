@@ -24,7 +24,11 @@ const TSX_CLI = createRequire(import.meta.url).resolve('tsx/cli')
 export const AGENT = join(here, '..', 'src', 'agent.ts')
 
 /** Runs agent.ts as a browser would be run by msal-node: a separate process trusting the CA. */
-export function runAgent(dt: DevTenant, url: string, args: string[] = []): Promise<{ code: number; stdout: string; stderr: string }> {
+export function runAgent(
+  dt: DevTenant,
+  url: string,
+  args: string[] = [],
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [TSX_CLI, AGENT, url, ...args], {
       env: { ...process.env, NODE_EXTRA_CA_CERTS: dt.caFile },
@@ -46,21 +50,41 @@ const system = (dt: DevTenant) => ({
 /** An msal-node public client (the CLI's side) pointed at the dev tenant. */
 export function publicClient(dt: DevTenant, clientId = FRONTEND_ID) {
   return new PublicClientApplication({
-    auth: { clientId, authority: `${dt.url}/${dt.tenantId}`, knownAuthorities: [new URL(dt.url).host] },
+    auth: {
+      clientId,
+      authority: `${dt.url}/${dt.tenantId}`,
+      knownAuthorities: [new URL(dt.url).host],
+    },
     system: system(dt),
   })
 }
 
 /** An msal-node confidential client (the backend's side) pointed at the dev tenant. */
-export function confidentialClient(dt: DevTenant, credential: { clientSecret: string } | { clientCertificate: { thumbprintSha256: string; privateKey: string; x5c?: string } } = { clientSecret: BACKEND_SECRET }, clientId = BACKEND_ID) {
+export function confidentialClient(
+  dt: DevTenant,
+  credential:
+    | { clientSecret: string }
+    | { clientCertificate: { thumbprintSha256: string; privateKey: string; x5c?: string } } = {
+    clientSecret: BACKEND_SECRET,
+  },
+  clientId = BACKEND_ID,
+) {
   return new ConfidentialClientApplication({
-    auth: { clientId, authority: `${dt.url}/${dt.tenantId}`, knownAuthorities: [new URL(dt.url).host], ...credential },
+    auth: {
+      clientId,
+      authority: `${dt.url}/${dt.tenantId}`,
+      knownAuthorities: [new URL(dt.url).host],
+      ...credential,
+    },
     system: system(dt),
   })
 }
 
 /** Signs a user in through msal-node's interactive flow, with agent.ts as the browser. */
-export async function signIn(dt: DevTenant, opts: { user?: string; scopes?: string[]; claims?: string; agentArgs?: string[] } = {}) {
+export async function signIn(
+  dt: DevTenant,
+  opts: { user?: string; scopes?: string[]; claims?: string; agentArgs?: string[] } = {},
+) {
   const pca = publicClient(dt)
   let agent: Awaited<ReturnType<typeof runAgent>> | undefined
   const result = await pca.acquireTokenInteractive({
@@ -82,17 +106,31 @@ export async function publishedKeys(dt: DevTenant) {
 }
 
 /** POST /{version}/copilot/retrieval with a bearer token. */
-export async function retrieval(dt: DevTenant, token: string | undefined, body: unknown, version = 'v1.0', headers: Record<string, string> = {}) {
+export async function retrieval(
+  dt: DevTenant,
+  token: string | undefined,
+  body: unknown,
+  version = 'v1.0',
+  headers: Record<string, string> = {},
+) {
   const res = await dt.fetch(`/${version}/copilot/retrieval`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
+    headers: {
+      'content-type': 'application/json',
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...headers,
+    },
     body: JSON.stringify(body),
   })
   return { status: res.status, headers: res.headers, body: (await res.json()) as any }
 }
 
 /** A raw token-endpoint POST (form encoded). */
-export async function tokenRequest(dt: DevTenant, form: Record<string, string>, tenant = dt.tenantId) {
+export async function tokenRequest(
+  dt: DevTenant,
+  form: Record<string, string>,
+  tenant = dt.tenantId,
+) {
   const res = await dt.fetch(`/${tenant}/oauth2/v2.0/token`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
@@ -113,11 +151,19 @@ export async function authorizeRaw(dt: DevTenant, params: Record<string, string>
   for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v)
   const res = await dt.fetch(url, { redirect: 'manual' })
   const location = res.headers.get('location')
-  return { status: res.status, location, params: location ? new URL(location).searchParams : undefined, body: location ? '' : await res.text() }
+  return {
+    status: res.status,
+    location,
+    params: location ? new URL(location).searchParams : undefined,
+    body: location ? '' : await res.text(),
+  }
 }
 
 /** Signs in through the raw protocol (auto sign-in): code + PKCE → token response. */
-export async function rawSignIn(dt: DevTenant, opts: { user?: string; scope?: string; claims?: string } = {}) {
+export async function rawSignIn(
+  dt: DevTenant,
+  opts: { user?: string; scope?: string; claims?: string } = {},
+) {
   const { verifier, challenge } = pkce()
   const redirectUri = 'http://localhost:53123'
   const a = await authorizeRaw(dt, {
@@ -144,11 +190,22 @@ export async function rawSignIn(dt: DevTenant, opts: { user?: string; scope?: st
     client_info: '1',
   })
   if (t.status !== 200) throw new Error(`token: ${JSON.stringify(t.body)}`)
-  return t.body as { access_token: string; refresh_token?: string; id_token?: string; client_info?: string; scope: string }
+  return t.body as {
+    access_token: string
+    refresh_token?: string
+    id_token?: string
+    client_info?: string
+    scope: string
+  }
 }
 
 /** An OBO exchange through the raw protocol; returns status and body. */
-export function oboRaw(dt: DevTenant, assertion: string, overrides: Record<string, string> = {}, tenant?: string) {
+export function oboRaw(
+  dt: DevTenant,
+  assertion: string,
+  overrides: Record<string, string> = {},
+  tenant?: string,
+) {
   return tokenRequest(
     dt,
     {
@@ -170,7 +227,12 @@ export function expectEntraError(body: any, error: string, code: number) {
   return {
     error,
     error_codes: [code],
-    error_description: expect.stringMatching(new RegExp(`^AADSTS${code}: .+\\r\\nTrace ID: [0-9a-f-]{36}\\r\\nCorrelation ID: [0-9a-f-]{36}\\r\\nTimestamp: \\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2}Z$`, 's')),
+    error_description: expect.stringMatching(
+      new RegExp(
+        `^AADSTS${code}: .+\\r\\nTrace ID: [0-9a-f-]{36}\\r\\nCorrelation ID: [0-9a-f-]{36}\\r\\nTimestamp: \\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2}Z$`,
+        's',
+      ),
+    ),
     timestamp: expect.stringMatching(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}Z$/),
     trace_id: expect.any(String),
     correlation_id: expect.any(String),

@@ -8,17 +8,45 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loadX509 } from '../src/crypto/x509.ts'
 import { DEFAULT_TENANT_FILE } from '../src/tenant/load.ts'
 import { startDevTenant, type DevTenant } from '../src/testing.ts'
-import { BACKEND_ID, GRAPH_SCOPES, confidentialClient, oboRaw, rawSignIn, retrieval } from './helpers.ts'
+import {
+  BACKEND_ID,
+  GRAPH_SCOPES,
+  confidentialClient,
+  oboRaw,
+  rawSignIn,
+  retrieval,
+} from './helpers.ts'
 
-const RSA = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256', publicExponent: new Uint8Array([1, 0, 1]), modulusLength: 2048 } as const
+const RSA = {
+  name: 'RSASSA-PKCS1-v1_5',
+  hash: 'SHA-256',
+  publicExponent: new Uint8Array([1, 0, 1]),
+  modulusLength: 2048,
+} as const
 
 async function selfSignedCertificate() {
   const x509 = await loadX509()
   const keys = (await webcrypto.subtle.generateKey(RSA, true, ['sign', 'verify'])) as CryptoKeyPair
-  const cert = await x509.X509CertificateGenerator.createSelfSigned({ serialNumber: '01', name: 'CN=oboe backend test', notBefore: new Date(Date.now() - 60_000), notAfter: new Date(Date.now() + 86_400_000), keys, signingAlgorithm: RSA })
+  const cert = await x509.X509CertificateGenerator.createSelfSigned({
+    serialNumber: '01',
+    name: 'CN=oboe backend test',
+    notBefore: new Date(Date.now() - 60_000),
+    notAfter: new Date(Date.now() + 86_400_000),
+    keys,
+    signingAlgorithm: RSA,
+  })
   const certificatePem = cert.toString('pem')
-  const privateKey = KeyObject.from(keys.privateKey as webcrypto.CryptoKey).export({ type: 'pkcs8', format: 'pem' }) as string
-  return { certificatePem, privateKey, thumbprintSha256: createHash('sha256').update(new X509Certificate(certificatePem).raw).digest('hex') }
+  const privateKey = KeyObject.from(keys.privateKey as webcrypto.CryptoKey).export({
+    type: 'pkcs8',
+    format: 'pem',
+  }) as string
+  return {
+    certificatePem,
+    privateKey,
+    thumbprintSha256: createHash('sha256')
+      .update(new X509Certificate(certificatePem).raw)
+      .digest('hex'),
+  }
 }
 
 describe('tenant file: certificates, Graph permissions per data source, validation', () => {
@@ -42,17 +70,34 @@ describe('tenant file: certificates, Graph permissions per data source, validati
   })
 
   it('serves the tenant file it was given', () => {
-    expect(dt.tenant.apps.find((a) => a.clientId === BACKEND_ID)!.graphDelegatedPermissions).toEqual(['Files.Read.All', 'User.Read'])
+    expect(
+      dt.tenant.apps.find((a) => a.clientId === BACKEND_ID)!.graphDelegatedPermissions,
+    ).toEqual(['Files.Read.All', 'User.Read'])
   })
 
   it('accepts a client_assertion signed by a registered certificate (msal-node clientCertificate) and refuses another key', async () => {
     const a = (await rawSignIn(dt)).access_token
-    const cca = confidentialClient(dt, { clientCertificate: { thumbprintSha256: cert.thumbprintSha256, privateKey: cert.privateKey } })
-    const obo = await cca.acquireTokenOnBehalfOf({ oboAssertion: a, scopes: ['https://graph.microsoft.com/Files.Read.All'] })
-    expect(decodeJwt(obo!.accessToken)).toMatchObject({ appidacr: '2', scp: 'Files.Read.All User.Read' })
+    const cca = confidentialClient(dt, {
+      clientCertificate: { thumbprintSha256: cert.thumbprintSha256, privateKey: cert.privateKey },
+    })
+    const obo = await cca.acquireTokenOnBehalfOf({
+      oboAssertion: a,
+      scopes: ['https://graph.microsoft.com/Files.Read.All'],
+    })
+    expect(decodeJwt(obo!.accessToken)).toMatchObject({
+      appidacr: '2',
+      scp: 'Files.Read.All User.Read',
+    })
     const other = await selfSignedCertificate()
-    const wrong = confidentialClient(dt, { clientCertificate: { thumbprintSha256: other.thumbprintSha256, privateKey: other.privateKey } })
-    const err = await wrong.acquireTokenOnBehalfOf({ oboAssertion: a, scopes: ['https://graph.microsoft.com/Files.Read.All'] }).catch((e) => e)
+    const wrong = confidentialClient(dt, {
+      clientCertificate: { thumbprintSha256: other.thumbprintSha256, privateKey: other.privateKey },
+    })
+    const err = await wrong
+      .acquireTokenOnBehalfOf({
+        oboAssertion: a,
+        scopes: ['https://graph.microsoft.com/Files.Read.All'],
+      })
+      .catch((e) => e)
     expect(err.errorCode).toBe('invalid_client')
     expect(err.errorMessage).toContain('AADSTS700027')
   })
@@ -65,11 +110,17 @@ describe('tenant file: certificates, Graph permissions per data source, validati
 
   it('needs Files.Read.All AND Sites.Read.All for SharePoint/OneDrive and ExternalItem.Read.All for connectors (403)', async () => {
     const a = (await rawSignIn(dt)).access_token
-    const b = (await oboRaw(dt, a, { scope: 'https://graph.microsoft.com/.default' })).body.access_token as string
+    const b = (await oboRaw(dt, a, { scope: 'https://graph.microsoft.com/.default' })).body
+      .access_token as string
     for (const dataSource of ['sharePoint', 'oneDriveBusiness', 'externalItem']) {
       const r = await retrieval(dt, b, { queryString: 'watering', dataSource })
       expect(r.status).toBe(403)
-      expect(r.body.error).toMatchObject({ code: 'accessDenied', message: expect.stringMatching(dataSource === 'externalItem' ? /ExternalItem\.Read\.All/ : /Sites\.Read\.All/) })
+      expect(r.body.error).toMatchObject({
+        code: 'accessDenied',
+        message: expect.stringMatching(
+          dataSource === 'externalItem' ? /ExternalItem\.Read\.All/ : /Sites\.Read\.All/,
+        ),
+      })
     }
   })
 

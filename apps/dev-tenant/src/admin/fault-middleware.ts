@@ -35,12 +35,35 @@ function hang(c: Context): Promise<Response> {
 
 function statusBody(c: Context, endpoint: string, status: number) {
   if (endpoint.startsWith('graph')) {
-    const code = status === 429 ? 'TooManyRequests' : status === 503 ? 'serviceNotAvailable' : status === 504 ? 'gatewayTimeout' : 'generalException'
-    return graphErrorBody(new GraphApiError(status as 500, code, `Injected fault: HTTP ${status}.`), graphRequestIds(c))
+    const code =
+      status === 429
+        ? 'TooManyRequests'
+        : status === 503
+          ? 'serviceNotAvailable'
+          : status === 504
+            ? 'gatewayTimeout'
+            : 'generalException'
+    return graphErrorBody(
+      new GraphApiError(status as 500, code, `Injected fault: HTTP ${status}.`),
+      graphRequestIds(c),
+    )
   }
-  const error = status === 429 ? 'temporarily_unavailable' : status >= 500 ? 'temporarily_unavailable' : 'invalid_request'
+  const error =
+    status === 429
+      ? 'temporarily_unavailable'
+      : status >= 500
+        ? 'temporarily_unavailable'
+        : 'invalid_request'
   const aad = status === 429 ? 50196 : status >= 500 ? 90033 : 90000
-  return entraErrorBody(new EntraError(error, aad, `Injected fault: the service answered HTTP ${status}.`, status as 503), correlationIdOf(c))
+  return entraErrorBody(
+    new EntraError(
+      error,
+      aad,
+      `Injected fault: the service answered HTTP ${status}.`,
+      status as 503,
+    ),
+    correlationIdOf(c),
+  )
 }
 
 /** Applies the faults in force for the request's endpoint, and counts requests per endpoint. */
@@ -68,7 +91,10 @@ export function faultMiddleware(ctx: DevTenantContext): MiddlewareHandler {
       } else if (f.kind === 'status') {
         const headers: Record<string, string> = { 'Content-Type': 'application/json' }
         if (f.retryAfter !== undefined) headers['Retry-After'] = String(f.retryAfter)
-        return new Response(JSON.stringify(statusBody(c, endpoint, f.status!)), { status: f.status, headers })
+        return new Response(JSON.stringify(statusBody(c, endpoint, f.status!)), {
+          status: f.status,
+          headers,
+        })
       }
     }
     return next()

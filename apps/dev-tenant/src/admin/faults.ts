@@ -46,7 +46,10 @@ export class FaultSpecError extends Error {
  * // { endpoint: 'token', kind: 'status', status: 429, retryAfter: 5, times: 2 }
  */
 export function parseFaultFlag(text: string): FaultSpec {
-  const m = /^(\*|[a-z-]+(?::batch)?):(latency|status|hang|reset)(?:=(\d+))?((?:,[A-Za-z]+=\d+)*)$/.exec(text.trim())
+  const m =
+    /^(\*|[a-z-]+(?::batch)?):(latency|status|hang|reset)(?:=(\d+))?((?:,[A-Za-z]+=\d+)*)$/.exec(
+      text.trim(),
+    )
   if (!m) throw new FaultSpecError(`Cannot read fault "${text}"`)
   const [, endpoint, kind, value, rest] = m
   const spec: Record<string, unknown> = { endpoint, kind }
@@ -56,7 +59,10 @@ export function parseFaultFlag(text: string): FaultSpec {
     spec[k!] = Number(v)
   }
   const parsed = FaultSpec.safeParse(spec)
-  if (!parsed.success) throw new FaultSpecError(`Cannot read fault "${text}": ${parsed.error.issues.map((i) => i.message).join('; ')}`)
+  if (!parsed.success)
+    throw new FaultSpecError(
+      `Cannot read fault "${text}": ${parsed.error.issues.map((i) => i.message).join('; ')}`,
+    )
   return parsed.data
 }
 

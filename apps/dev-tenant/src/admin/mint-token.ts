@@ -14,16 +14,28 @@ export const MintTokenRequest = z.object({
   clientId: z.string().optional(),
   scopes: z.array(z.string()).optional(),
   /** Seconds until exp; negative for an already expired token. Default: random 60–90 min. */
-  lifetimeSeconds: z.number().int().min(-86_400 * 30).max(86_400).optional(),
+  lifetimeSeconds: z
+    .number()
+    .int()
+    .min(-86_400 * 30)
+    .max(86_400)
+    .optional(),
   /** Claims to add or override, e.g. { aud: 'someone-else' } or { iss: '...' }. */
   claims: z.record(z.string(), z.unknown()).optional(),
 })
 export type MintTokenRequest = z.infer<typeof MintTokenRequest>
 
-export async function mintToken(ctx: DevTenantContext, req: MintTokenRequest): Promise<{ token: string; expiresIn: number }> {
+export async function mintToken(
+  ctx: DevTenantContext,
+  req: MintTokenRequest,
+): Promise<{ token: string; expiresIn: number }> {
   const apps = ctx.directory.file.apps
-  const api = req.audienceApp ? ctx.directory.appByResource(req.audienceApp) : apps.find((a) => a.exposedScopes.length > 0)
-  const client = req.clientId ? ctx.directory.app(req.clientId) : apps.find((a) => a.kind === 'public')
+  const api = req.audienceApp
+    ? ctx.directory.appByResource(req.audienceApp)
+    : apps.find((a) => a.exposedScopes.length > 0)
+  const client = req.clientId
+    ? ctx.directory.app(req.clientId)
+    : apps.find((a) => a.kind === 'public')
   const user = ctx.directory.user(req.user ?? ctx.directory.defaultUser.userPrincipalName)
   if (!api || !client || !user) throw new Error('unknown audienceApp, clientId or user')
   return ctx.tokens.apiAccessToken({

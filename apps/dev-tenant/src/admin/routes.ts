@@ -15,7 +15,8 @@ function sameKey(a: string, b: string): boolean {
 export function registerAdmin(app: Hono, ctx: DevTenantContext): void {
   app.use('/_admin/*', async (c, next) => {
     const key = c.req.header('x-admin-key') ?? ''
-    if (!sameKey(key, ctx.adminKey)) return c.json({ error: 'forbidden', message: 'Missing or wrong x-admin-key header.' }, 403)
+    if (!sameKey(key, ctx.adminKey))
+      return c.json({ error: 'forbidden', message: 'Missing or wrong x-admin-key header.' }, 403)
     return next()
   })
   app.get('/_admin/counters', (c) => c.json(ctx.counters.snapshot()))
@@ -26,7 +27,14 @@ export function registerAdmin(app: Hono, ctx: DevTenantContext): void {
   app.get('/_admin/faults', (c) => c.json({ faults: ctx.faults.list() }))
   app.post('/_admin/faults', async (c) => {
     const parsed = FaultSpec.safeParse(await c.req.json().catch(() => undefined))
-    if (!parsed.success) return c.json({ error: 'invalid_fault', issues: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`) }, 400)
+    if (!parsed.success)
+      return c.json(
+        {
+          error: 'invalid_fault',
+          issues: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`),
+        },
+        400,
+      )
     ctx.faults.add(parsed.data)
     ctx.log('fault.added', parsed.data)
     return c.json({ faults: ctx.faults.list() }, 201)
@@ -37,7 +45,14 @@ export function registerAdmin(app: Hono, ctx: DevTenantContext): void {
   })
   app.post('/_admin/scenario', async (c) => {
     const parsed = ScenarioRequest.safeParse(await c.req.json().catch(() => undefined))
-    if (!parsed.success) return c.json({ error: 'invalid_scenario', issues: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`) }, 400)
+    if (!parsed.success)
+      return c.json(
+        {
+          error: 'invalid_scenario',
+          issues: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`),
+        },
+        400,
+      )
     try {
       const result = await runScenario(ctx, parsed.data)
       ctx.log('scenario', { action: parsed.data.action, ...result })
@@ -48,7 +63,14 @@ export function registerAdmin(app: Hono, ctx: DevTenantContext): void {
   })
   app.post('/_admin/tokens', async (c) => {
     const parsed = MintTokenRequest.safeParse(await c.req.json().catch(() => undefined))
-    if (!parsed.success) return c.json({ error: 'invalid_request', issues: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`) }, 400)
+    if (!parsed.success)
+      return c.json(
+        {
+          error: 'invalid_request',
+          issues: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`),
+        },
+        400,
+      )
     try {
       return c.json(await mintToken(ctx, parsed.data))
     } catch (e) {

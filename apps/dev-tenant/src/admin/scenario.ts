@@ -2,7 +2,15 @@ import { z } from 'zod'
 import type { DevTenantContext } from '../context.ts'
 
 export const ScenarioRequest = z.object({
-  action: z.enum(['revoke-consent', 'grant-consent', 'require-mfa', 'rotate-keys', 'revoke-session', 'block-user', 'unblock-user']),
+  action: z.enum([
+    'revoke-consent',
+    'grant-consent',
+    'require-mfa',
+    'rotate-keys',
+    'revoke-session',
+    'block-user',
+    'unblock-user',
+  ]),
   user: z.string().optional(),
   /** rotate-keys: seconds the old key stays published (default: --rotation-grace, 60). */
   graceSeconds: z.number().int().min(0).max(86_400).optional(),
@@ -12,7 +20,10 @@ export const ScenarioRequest = z.object({
 export type ScenarioRequest = z.infer<typeof ScenarioRequest>
 
 /** Flips a switch of the tenant at run time; returns what changed. */
-export async function runScenario(ctx: DevTenantContext, s: ScenarioRequest): Promise<Record<string, unknown>> {
+export async function runScenario(
+  ctx: DevTenantContext,
+  s: ScenarioRequest,
+): Promise<Record<string, unknown>> {
   if (s.action === 'rotate-keys') {
     const grace = s.graceSeconds ?? ctx.rotationGraceSeconds
     const r = await ctx.keys.rotate(grace)
@@ -42,5 +53,11 @@ export async function runScenario(ctx: DevTenantContext, s: ScenarioRequest): Pr
       user.blocked = false
       break
   }
-  return { user: user.userPrincipalName, consented: user.consented, requireMfa: user.requireMfa, blocked: user.blocked, revokedAt: user.revokedAt }
+  return {
+    user: user.userPrincipalName,
+    consented: user.consented,
+    requireMfa: user.requireMfa,
+    blocked: user.blocked,
+    revokedAt: user.revokedAt,
+  }
 }

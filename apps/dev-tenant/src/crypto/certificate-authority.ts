@@ -19,7 +19,10 @@ const RSA = {
 } as const
 
 function exportKeyPem(key: CryptoKey): string {
-  return KeyObject.from(key as webcrypto.CryptoKey).export({ type: 'pkcs8', format: 'pem' }) as string
+  return KeyObject.from(key as webcrypto.CryptoKey).export({
+    type: 'pkcs8',
+    format: 'pem',
+  }) as string
 }
 
 function serial(): string {
@@ -33,7 +36,10 @@ async function createTlsMaterial(): Promise<Omit<TlsMaterial, 'caFile'>> {
   const x509 = await loadX509()
   const now = new Date()
   const notBefore = new Date(now.getTime() - 60 * 60 * 1000)
-  const caKeys = (await webcrypto.subtle.generateKey(RSA, true, ['sign', 'verify'])) as CryptoKeyPair
+  const caKeys = (await webcrypto.subtle.generateKey(RSA, true, [
+    'sign',
+    'verify',
+  ])) as CryptoKeyPair
   const ca = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: serial(),
     name: 'CN=oboe dev tenant local CA, O=oboe (development only)',
@@ -43,11 +49,17 @@ async function createTlsMaterial(): Promise<Omit<TlsMaterial, 'caFile'>> {
     signingAlgorithm: RSA,
     extensions: [
       new x509.BasicConstraintsExtension(true, 0, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
+      new x509.KeyUsagesExtension(
+        x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign,
+        true,
+      ),
       await x509.SubjectKeyIdentifierExtension.create(caKeys.publicKey),
     ],
   })
-  const serverKeys = (await webcrypto.subtle.generateKey(RSA, true, ['sign', 'verify'])) as CryptoKeyPair
+  const serverKeys = (await webcrypto.subtle.generateKey(RSA, true, [
+    'sign',
+    'verify',
+  ])) as CryptoKeyPair
   const server = await x509.X509CertificateGenerator.create({
     serialNumber: serial(),
     subject: 'CN=127.0.0.1',

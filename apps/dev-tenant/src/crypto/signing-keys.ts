@@ -1,4 +1,11 @@
-import { KeyObject, X509Certificate, createHash, createPrivateKey, createPublicKey, webcrypto } from 'node:crypto'
+import {
+  KeyObject,
+  X509Certificate,
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  webcrypto,
+} from 'node:crypto'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { loadX509 } from './x509.ts'
@@ -48,7 +55,9 @@ async function createStoredKey(): Promise<StoredKey> {
   const keys = (await webcrypto.subtle.generateKey(RSA, true, ['sign', 'verify'])) as CryptoKeyPair
   const now = Date.now()
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: Buffer.from(webcrypto.getRandomValues(new Uint8Array(8))).toString('hex').replace(/^./, '1'),
+    serialNumber: Buffer.from(webcrypto.getRandomValues(new Uint8Array(8)))
+      .toString('hex')
+      .replace(/^./, '1'),
     name: 'CN=accounts.dev-tenant.local',
     notBefore: new Date(now - 3600_000),
     notAfter: new Date(now + 5 * 365 * 24 * 3600_000),

@@ -13,7 +13,11 @@ import { opaqueHandle, randomUUID } from './token-factory.ts'
 const PENDING_LIFETIME_MS = 15 * 60_000
 
 /** Answers the client at its redirect URI: 302 with a query, or a self-posting form (form_post). */
-function respondToClient(c: Context, p: Pick<PendingSignIn, 'redirectUri' | 'responseMode' | 'state'>, fields: Record<string, string>) {
+function respondToClient(
+  c: Context,
+  p: Pick<PendingSignIn, 'redirectUri' | 'responseMode' | 'state'>,
+  fields: Record<string, string>,
+) {
   const all = { ...fields, ...(p.state !== undefined ? { state: p.state } : {}) }
   if (p.responseMode === 'form_post') return c.html(formPostPage(p.redirectUri, all))
   const url = new URL(p.redirectUri)
@@ -55,8 +59,19 @@ function completeSignIn(ctx: DevTenantContext, c: Context, p: PendingSignIn, use
 function consentScopes(ctx: DevTenantContext, scope: string): string[] {
   const r = resolveScopes(scope, ctx.directory)
   const names = r.isDefault && r.resource !== 'graph' ? r.resource.exposedScopes : r.scopes
-  const oidc = [...r.oidc].map((s) => ({ openid: 'Sign you in', profile: 'View your basic profile', offline_access: 'Maintain access to data you have given it access to', email: 'View your email address' })[s] ?? s)
-  return [...oidc, ...names.map((s) => (r.resource === 'graph' ? s : `${r.resource.displayName}: ${s}`))]
+  const oidc = [...r.oidc].map(
+    (s) =>
+      ({
+        openid: 'Sign you in',
+        profile: 'View your basic profile',
+        offline_access: 'Maintain access to data you have given it access to',
+        email: 'View your email address',
+      })[s] ?? s,
+  )
+  return [
+    ...oidc,
+    ...names.map((s) => (r.resource === 'graph' ? s : `${r.resource.displayName}: ${s}`)),
+  ]
 }
 
 /**
@@ -74,10 +89,17 @@ export function registerAuthorize(app: Hono, ctx: DevTenantContext): void {
       return c.html(errorPage(90002, (e as EntraError).description), 400)
     }
     const client = ctx.directory.app(q.client_id)
-    if (!client) return c.html(errorPage(700016, aadsts.unknownClient(q.client_id ?? '', tenant).description), 400)
+    if (!client)
+      return c.html(
+        errorPage(700016, aadsts.unknownClient(q.client_id ?? '', tenant).description),
+        400,
+      )
     if (!q.redirect_uri || !matchesRedirectUri(client.redirectUris, q.redirect_uri)) {
       return c.html(
-        errorPage(50011, `The redirect URI '${q.redirect_uri ?? ''}' specified in the request does not match the redirect URIs configured for the application '${client.clientId}'.`),
+        errorPage(
+          50011,
+          `The redirect URI '${q.redirect_uri ?? ''}' specified in the request does not match the redirect URIs configured for the application '${client.clientId}'.`,
+        ),
         400,
       )
     }
@@ -96,11 +118,19 @@ export function registerAuthorize(app: Hono, ctx: DevTenantContext): void {
     }
     try {
       if (q.response_type !== 'code') {
-        throw new EntraError('unsupported_response_type', 700054, `response_type '${q.response_type ?? ''}' is not enabled for the application.`)
+        throw new EntraError(
+          'unsupported_response_type',
+          700054,
+          `response_type '${q.response_type ?? ''}' is not enabled for the application.`,
+        )
       }
       if (!q.code_challenge) throw aadsts.pkceMissing()
       if (q.code_challenge_method !== 'S256') {
-        throw new EntraError('invalid_request', 501491, 'Invalid code_challenge_method: only S256 is accepted by this tenant.')
+        throw new EntraError(
+          'invalid_request',
+          501491,
+          'Invalid code_challenge_method: only S256 is accepted by this tenant.',
+        )
       }
       resolveScopes(q.scope, ctx.directory)
     } catch (e) {
@@ -109,24 +139,44 @@ export function registerAuthorize(app: Hono, ctx: DevTenantContext): void {
     }
     if (ctx.autoSignIn) {
       const user = q.login_hint ? ctx.directory.user(q.login_hint) : ctx.directory.defaultUser
-      if (!user) return respondToClient(c, pending, errorFields(aadsts.userNotFound(q.login_hint ?? '')))
+      if (!user)
+        return respondToClient(c, pending, errorFields(aadsts.userNotFound(q.login_hint ?? '')))
       return completeSignIn(ctx, c, pending, user)
     }
     const requestId = opaqueHandle()
     ctx.grants.pendingSignIns.set(requestId, pending)
-    return c.html(chooseUserPage(`/${tenant}/oauth2/v2.0/authorize/account`, requestId, ctx.directory.users, client.displayName, q.login_hint))
+    return c.html(
+      chooseUserPage(
+        `/${tenant}/oauth2/v2.0/authorize/account`,
+        requestId,
+        ctx.directory.users,
+        client.displayName,
+        q.login_hint,
+      ),
+    )
   })
 
   app.post('/:tenant/oauth2/v2.0/authorize/account', async (c) => {
     const form = await c.req.parseBody()
     const pending = ctx.grants.pendingSignIns.get(String(form.request ?? ''))
-    if (!pending) return c.html(errorPage(50058, 'The sign-in request expired or is unknown. Start the sign-in again.'), 400)
+    if (!pending)
+      return c.html(
+        errorPage(50058, 'The sign-in request expired or is unknown. Start the sign-in again.'),
+        400,
+      )
     const user = ctx.directory.user(String(form.user ?? ''))
-    if (!user) return c.html(errorPage(50034, 'The user account does not exist in the directory.'), 400)
+    if (!user)
+      return c.html(errorPage(50034, 'The user account does not exist in the directory.'), 400)
     pending.userOid = user.oid
     const client = ctx.directory.app(pending.clientId)!
     return c.html(
-      consentPage(`/${pending.tenant}/oauth2/v2.0/authorize/consent`, String(form.request), user, client.displayName, consentScopes(ctx, pending.scope)),
+      consentPage(
+        `/${pending.tenant}/oauth2/v2.0/authorize/consent`,
+        String(form.request),
+        user,
+        client.displayName,
+        consentScopes(ctx, pending.scope),
+      ),
     )
   })
 
@@ -135,10 +185,20 @@ export function registerAuthorize(app: Hono, ctx: DevTenantContext): void {
     const requestId = String(form.request ?? '')
     const pending = ctx.grants.pendingSignIns.get(requestId)
     const user = pending?.userOid ? ctx.directory.user(pending.userOid) : undefined
-    if (!pending || !user) return c.html(errorPage(50058, 'The sign-in request expired or is unknown. Start the sign-in again.'), 400)
+    if (!pending || !user)
+      return c.html(
+        errorPage(50058, 'The sign-in request expired or is unknown. Start the sign-in again.'),
+        400,
+      )
     ctx.grants.pendingSignIns.delete(requestId)
     if (form.decision !== 'accept') {
-      return respondToClient(c, pending, errorFields(new EntraError('access_denied', 65004, 'User declined to consent to access the app.')))
+      return respondToClient(
+        c,
+        pending,
+        errorFields(
+          new EntraError('access_denied', 65004, 'User declined to consent to access the app.'),
+        ),
+      )
     }
     return completeSignIn(ctx, c, pending, user)
   })

@@ -34,7 +34,8 @@ export async function authenticateClient(
     return '0'
   }
   if (assertion) {
-    if (form.client_assertion_type !== ASSERTION_TYPE) throw aadsts.missingParameter('client_assertion_type')
+    if (form.client_assertion_type !== ASSERTION_TYPE)
+      throw aadsts.missingParameter('client_assertion_type')
     let header: ReturnType<typeof decodeProtectedHeader>
     try {
       header = decodeProtectedHeader(assertion)
@@ -44,22 +45,35 @@ export async function authenticateClient(
     const match = app.certificates
       .map((c) => thumbprints(c.certificatePem))
       .find((t) => t.x5t === header.x5t || t.x5tS256 === header['x5t#S256'])
-    if (!match) throw aadsts.clientAssertionInvalid(`The key was not found. Thumbprint of key used by client: '${String(header.x5t ?? header['x5t#S256'] ?? '')}'.`)
+    if (!match)
+      throw aadsts.clientAssertionInvalid(
+        `The key was not found. Thumbprint of key used by client: '${String(header.x5t ?? header['x5t#S256'] ?? '')}'.`,
+      )
     let claims: Record<string, unknown>
     try {
-      const { payload } = await compactVerify(assertion, match.publicKey, { algorithms: ['RS256', 'PS256'] })
+      const { payload } = await compactVerify(assertion, match.publicKey, {
+        algorithms: ['RS256', 'PS256'],
+      })
       claims = JSON.parse(new TextDecoder().decode(payload)) as Record<string, unknown>
     } catch {
-      throw aadsts.clientAssertionInvalid('The signature does not match the registered certificate.')
+      throw aadsts.clientAssertionInvalid(
+        'The signature does not match the registered certificate.',
+      )
     }
     if (claims.iss !== app.clientId || claims.sub !== app.clientId) {
       throw aadsts.clientAssertionInvalid("The 'iss' and 'sub' claims must be the client id.")
     }
     if (!tokenEndpointUrls.includes(String(claims.aud))) {
-      throw aadsts.clientAssertionInvalid(`The audience '${String(claims.aud)}' is not the token endpoint.`)
+      throw aadsts.clientAssertionInvalid(
+        `The audience '${String(claims.aud)}' is not the token endpoint.`,
+      )
     }
     const now = Math.floor(Date.now() / 1000)
-    if (typeof claims.exp !== 'number' || claims.exp < now - 300 || (typeof claims.nbf === 'number' && claims.nbf > now + 300)) {
+    if (
+      typeof claims.exp !== 'number' ||
+      claims.exp < now - 300 ||
+      (typeof claims.nbf === 'number' && claims.nbf > now + 300)
+    ) {
       throw aadsts.clientAssertionTime()
     }
     return '2'
@@ -67,6 +81,7 @@ export async function authenticateClient(
   if (!secret) throw aadsts.missingCredential()
   const found = app.secrets.find((s) => s.value === secret)
   if (!found) throw aadsts.wrongSecret(app.clientId)
-  if (found.expiresAt && Date.parse(found.expiresAt) < Date.now()) throw aadsts.expiredSecret(app.clientId)
+  if (found.expiresAt && Date.parse(found.expiresAt) < Date.now())
+    throw aadsts.expiredSecret(app.clientId)
   return '1'
 }

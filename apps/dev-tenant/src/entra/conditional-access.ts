@@ -30,10 +30,16 @@ export function enforceSession(user: UserState, issuedAtSeconds: number): void {
  * Reads the `claims` request parameter of a sign-in. Asking for an authentication context
  * (acrs) makes the emulated user perform MFA; xms_cc declares client capabilities (cp1).
  */
-export function authContextFromClaims(claims: string | undefined, authTime = Math.floor(Date.now() / 1000)): AuthContext {
+export function authContextFromClaims(
+  claims: string | undefined,
+  authTime = Math.floor(Date.now() / 1000),
+): AuthContext {
   const auth: AuthContext = { amr: ['pwd'], acrs: [], xmsCc: [], authTime }
   if (!claims) return auth
-  let parsed: { access_token?: Record<string, { value?: string; values?: string[] }>; id_token?: unknown }
+  let parsed: {
+    access_token?: Record<string, { value?: string; values?: string[] }>
+    id_token?: unknown
+  }
   try {
     parsed = JSON.parse(claims)
   } catch {

@@ -4,7 +4,13 @@ import type { DevTenantContext } from '../context.ts'
 import { authContextFromClaims } from './conditional-access.ts'
 import { tenantSegment } from './discovery.ts'
 import { resolveScopes } from './scopes.ts'
-import { consentPage, deviceCodePage, deviceDonePage, chooseUserPage, errorPage } from './sign-in-page.ts'
+import {
+  consentPage,
+  deviceCodePage,
+  deviceDonePage,
+  chooseUserPage,
+  errorPage,
+} from './sign-in-page.ts'
 import { EntraError, aadsts, correlationIdOf, entraErrorBody } from './token-error.ts'
 import { opaqueHandle } from './token-factory.ts'
 
@@ -15,13 +21,18 @@ export const DEVICE_CODE_INTERVAL_S = 5
 const USER_CODE_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789'
 
 function userCode(): string {
-  return Array.from({ length: 9 }, () => USER_CODE_ALPHABET[randomInt(USER_CODE_ALPHABET.length)]).join('')
+  return Array.from(
+    { length: 9 },
+    () => USER_CODE_ALPHABET[randomInt(USER_CODE_ALPHABET.length)],
+  ).join('')
 }
 
 /** POST /{tenant}/oauth2/v2.0/devicecode and the verification pages at /devicelogin. */
 export function registerDeviceCode(app: Hono, ctx: DevTenantContext): void {
   app.post('/:tenant/oauth2/v2.0/devicecode', async (c) => {
-    const form = Object.fromEntries(Object.entries(await c.req.parseBody()).map(([k, v]) => [k, String(v)]))
+    const form = Object.fromEntries(
+      Object.entries(await c.req.parseBody()).map(([k, v]) => [k, String(v)]),
+    )
     const correlationId = correlationIdOf(c, form)
     try {
       tenantSegment(ctx, c.req.param('tenant'))
@@ -60,24 +71,44 @@ export function registerDeviceCode(app: Hono, ctx: DevTenantContext): void {
 
   // Step 1: the code; step 2: the account; step 3: consent. One form posts back here each time.
   app.post('/devicelogin', async (c) => {
-    const form = Object.fromEntries(Object.entries(await c.req.parseBody()).map(([k, v]) => [k, String(v)]))
+    const form = Object.fromEntries(
+      Object.entries(await c.req.parseBody()).map(([k, v]) => [k, String(v)]),
+    )
     const code = (form.user_code ?? form.request ?? '').trim().toUpperCase().replace(/[\s-]/g, '')
     const handle = ctx.grants.deviceCodesByUserCode.get(code)
     const device = handle ? ctx.grants.deviceCodes.get(handle) : undefined
-    if (!device || device.status !== 'pending') return c.html(deviceCodePage('/devicelogin', 'That code was not recognised or was already used. Check the code and try again.'), 400)
-    if (device.expiresAt < Date.now()) return c.html(errorPage(70020, 'The code has expired. Start again on your device.'), 400)
+    if (!device || device.status !== 'pending')
+      return c.html(
+        deviceCodePage(
+          '/devicelogin',
+          'That code was not recognised or was already used. Check the code and try again.',
+        ),
+        400,
+      )
+    if (device.expiresAt < Date.now())
+      return c.html(errorPage(70020, 'The code has expired. Start again on your device.'), 400)
     const client = ctx.directory.app(device.clientId)!
     const who = form.user ?? c.req.query('user')
-    if (!who) return c.html(chooseUserPage('/devicelogin', code, ctx.directory.users, client.displayName))
+    if (!who)
+      return c.html(chooseUserPage('/devicelogin', code, ctx.directory.users, client.displayName))
     const user = ctx.directory.user(who)
-    if (!user) return c.html(errorPage(50034, 'The user account does not exist in the directory.'), 400)
+    if (!user)
+      return c.html(errorPage(50034, 'The user account does not exist in the directory.'), 400)
     if (!form.decision) {
       const scopes = resolveScopes(device.scope, ctx.directory)
       return c.html(
-        consentPage(`/devicelogin?user=${encodeURIComponent(user.userPrincipalName)}`, code, user, client.displayName, [
-          ...scopes.oidc,
-          ...(scopes.resource === 'graph' ? scopes.scopes : scopes.scopes.map((s) => `${client.displayName}: ${s}`)),
-        ]),
+        consentPage(
+          `/devicelogin?user=${encodeURIComponent(user.userPrincipalName)}`,
+          code,
+          user,
+          client.displayName,
+          [
+            ...scopes.oidc,
+            ...(scopes.resource === 'graph'
+              ? scopes.scopes
+              : scopes.scopes.map((s) => `${client.displayName}: ${s}`)),
+          ],
+        ),
       )
     }
     device.userOid = user.oid

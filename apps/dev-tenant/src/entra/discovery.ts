@@ -6,7 +6,10 @@ import { EntraError, correlationIdOf, entraErrorBody } from './token-error.ts'
 const MULTI_TENANT = new Set(['common', 'organizations', 'consumers'])
 
 /** The tenant segment of a path, or an Entra error for a tenant this emulator does not host. */
-export function tenantSegment(ctx: DevTenantContext, name: string): { tenantId: string; multi: boolean } {
+export function tenantSegment(
+  ctx: DevTenantContext,
+  name: string,
+): { tenantId: string; multi: boolean } {
   if (MULTI_TENANT.has(name.toLowerCase())) return { tenantId: '{tenantid}', multi: true }
   if (ctx.directory.isThisTenant(name)) return { tenantId: ctx.directory.tenantId, multi: false }
   throw new EntraError(
@@ -35,7 +38,8 @@ function jwk(key: SigningKey, issuer?: string) {
 export function registerDiscovery(app: Hono, ctx: DevTenantContext): void {
   // The origin is known only once the server listens (port 0).
   const host = () => new URL(ctx.origin).host
-  const withTenant = (handler: (tenant: string, tenantId: string, multi: boolean) => Response | Promise<Response>) =>
+  const withTenant =
+    (handler: (tenant: string, tenantId: string, multi: boolean) => Response | Promise<Response>) =>
     (c: Context) => {
       const tenant = c.req.param('tenant') ?? ''
       try {
@@ -53,7 +57,11 @@ export function registerDiscovery(app: Hono, ctx: DevTenantContext): void {
       const base = `${ctx.origin}/${tenant}`
       return c.json({
         token_endpoint: `${base}/oauth2/v2.0/token`,
-        token_endpoint_auth_methods_supported: ['client_secret_post', 'private_key_jwt', 'client_secret_basic'],
+        token_endpoint_auth_methods_supported: [
+          'client_secret_post',
+          'private_key_jwt',
+          'client_secret_basic',
+        ],
         jwks_uri: `${base}/discovery/v2.0/keys`,
         response_modes_supported: ['query', 'fragment', 'form_post'],
         subject_types_supported: ['pairwise'],
@@ -68,7 +76,27 @@ export function registerDiscovery(app: Hono, ctx: DevTenantContext): void {
         http_logout_supported: true,
         frontchannel_logout_supported: true,
         end_session_endpoint: `${base}/oauth2/v2.0/logout`,
-        claims_supported: ['sub', 'iss', 'cloud_instance_name', 'cloud_instance_host_name', 'cloud_graph_host_name', 'msgraph_host', 'aud', 'exp', 'iat', 'auth_time', 'acr', 'nonce', 'preferred_username', 'name', 'tid', 'ver', 'at_hash', 'c_hash', 'email'],
+        claims_supported: [
+          'sub',
+          'iss',
+          'cloud_instance_name',
+          'cloud_instance_host_name',
+          'cloud_graph_host_name',
+          'msgraph_host',
+          'aud',
+          'exp',
+          'iat',
+          'auth_time',
+          'acr',
+          'nonce',
+          'preferred_username',
+          'name',
+          'tid',
+          'ver',
+          'at_hash',
+          'c_hash',
+          'email',
+        ],
         kerberos_endpoint: `${base}/kerberos`,
         tenant_region_scope: 'EU',
         cloud_instance_name: 'microsoftonline.com',
@@ -85,7 +113,11 @@ export function registerDiscovery(app: Hono, ctx: DevTenantContext): void {
       const base = `${ctx.origin}/${tenant}`
       return c.json({
         token_endpoint: `${base}/oauth2/token`,
-        token_endpoint_auth_methods_supported: ['client_secret_post', 'private_key_jwt', 'client_secret_basic'],
+        token_endpoint_auth_methods_supported: [
+          'client_secret_post',
+          'private_key_jwt',
+          'client_secret_basic',
+        ],
         jwks_uri: `${base}/discovery/keys`,
         response_modes_supported: ['query', 'fragment', 'form_post'],
         subject_types_supported: ['pairwise'],
@@ -99,7 +131,22 @@ export function registerDiscovery(app: Hono, ctx: DevTenantContext): void {
         http_logout_supported: true,
         frontchannel_logout_supported: true,
         end_session_endpoint: `${base}/oauth2/logout`,
-        claims_supported: ['sub', 'iss', 'cloud_instance_name', 'aud', 'exp', 'iat', 'auth_time', 'acr', 'amr', 'nonce', 'email', 'given_name', 'family_name', 'nickname'],
+        claims_supported: [
+          'sub',
+          'iss',
+          'cloud_instance_name',
+          'aud',
+          'exp',
+          'iat',
+          'auth_time',
+          'acr',
+          'amr',
+          'nonce',
+          'email',
+          'given_name',
+          'family_name',
+          'nickname',
+        ],
         check_session_iframe: `${base}/oauth2/checksession`,
         userinfo_endpoint: `${base}/openid/userinfo`,
         kerberos_endpoint: `${base}/kerberos`,
@@ -127,11 +174,19 @@ export function registerDiscovery(app: Hono, ctx: DevTenantContext): void {
   // msal's instance discovery: tells it this host is a valid authority and its own alias.
   app.get('/common/discovery/instance', (c) => {
     const authorizeUrl = c.req.query('authorization_endpoint')
-    const tenant = authorizeUrl ? (new URL(authorizeUrl).pathname.split('/')[1] ?? 'common') : 'common'
+    const tenant = authorizeUrl
+      ? (new URL(authorizeUrl).pathname.split('/')[1] ?? 'common')
+      : 'common'
     return c.json({
       tenant_discovery_endpoint: `${ctx.origin}/${tenant}/v2.0/.well-known/openid-configuration`,
       'api-version': '1.1',
-      metadata: [{ preferred_network: host(), preferred_cache: host(), aliases: [host(), `localhost:${new URL(ctx.origin).port}`] }],
+      metadata: [
+        {
+          preferred_network: host(),
+          preferred_cache: host(),
+          aliases: [host(), `localhost:${new URL(ctx.origin).port}`],
+        },
+      ],
     })
   })
 }

@@ -14,7 +14,8 @@ export function matchesRedirectUri(registered: readonly string[], requested: str
   const path = (u: URL) => (u.pathname === '/' ? '' : u.pathname.replace(/\/$/, ''))
   return registered.some((r) => {
     const reg = new URL(r)
-    if (reg.protocol !== req.protocol || reg.hostname !== req.hostname || path(reg) !== path(req)) return false
+    if (reg.protocol !== req.protocol || reg.hostname !== req.hostname || path(reg) !== path(req))
+      return false
     return LOOPBACK_HOSTS.has(reg.hostname) ? true : reg.port === req.port
   })
 }

@@ -68,17 +68,32 @@ export function resolveScopes(scope: string | undefined, directory: Directory): 
       isDefault = true
       continue
     }
-    const known = target === 'graph' ? [...GRAPH_DELEGATED].some((s) => s.toLowerCase() === name.toLowerCase()) : target.exposedScopes.includes(name)
+    const known =
+      target === 'graph'
+        ? [...GRAPH_DELEGATED].some((s) => s.toLowerCase() === name.toLowerCase())
+        : target.exposedScopes.includes(name)
     if (!known) throw aadsts.invalidScope(item)
-    scopes.push(target === 'graph' ? [...GRAPH_DELEGATED].find((s) => s.toLowerCase() === name.toLowerCase())! : name)
+    scopes.push(
+      target === 'graph'
+        ? [...GRAPH_DELEGATED].find((s) => s.toLowerCase() === name.toLowerCase())!
+        : name,
+    )
   }
   if (items.length === 0) throw aadsts.missingParameter('scope')
   // Only OpenID scopes: Entra issues a Graph token for User.Read.
-  return { oidc, resource: resource ?? 'graph', scopes: resource ? scopes : ['User.Read'], isDefault }
+  return {
+    oidc,
+    resource: resource ?? 'graph',
+    scopes: resource ? scopes : ['User.Read'],
+    isDefault,
+  }
 }
 
 /** The `scope` a token response reports: the granted scopes, prefixed with their resource. */
 export function responseScope(resource: ResolvedScopes['resource'], granted: string[]): string {
-  const prefix = resource === 'graph' ? `${GRAPH_RESOURCE}/` : `${resource.appIdUri ?? `api://${resource.clientId}`}/`
+  const prefix =
+    resource === 'graph'
+      ? `${GRAPH_RESOURCE}/`
+      : `${resource.appIdUri ?? `api://${resource.clientId}`}/`
   return granted.map((s) => prefix + s).join(' ')
 }

@@ -31,7 +31,9 @@ function basicAuth(c: Context): { id: string; secret: string } | undefined {
 
 async function readForm(c: Context): Promise<Record<string, string>> {
   const body = await c.req.parseBody()
-  return Object.fromEntries(Object.entries(body).filter((e): e is [string, string] => typeof e[1] === 'string'))
+  return Object.fromEntries(
+    Object.entries(body).filter((e): e is [string, string] => typeof e[1] === 'string'),
+  )
 }
 
 /** POST /{tenant}/oauth2/v2.0/token: every grant, Entra's error bodies, no caching headers. */
@@ -59,9 +61,11 @@ export function registerTokenEndpoint(app: Hono, ctx: DevTenantContext): void {
       const client = ctx.directory.app(clientId)
       if (!client) throw aadsts.unknownClient(clientId, c.req.param('tenant'))
       if (grant === JWT_BEARER && tenant.multi) throw aadsts.tenantSpecificRequired()
-      const tokenUrls = [ctx.directory.tenantId, ctx.directory.tenantName, c.req.param('tenant')].map(
-        (t) => `${ctx.origin}/${t}/oauth2/v2.0/token`,
-      )
+      const tokenUrls = [
+        ctx.directory.tenantId,
+        ctx.directory.tenantName,
+        c.req.param('tenant'),
+      ].map((t) => `${ctx.origin}/${t}/oauth2/v2.0/token`)
       const method = await authenticateClient(client, form, basic, tokenUrls)
       let body: Record<string, unknown>
       switch (grant) {
@@ -86,7 +90,12 @@ export function registerTokenEndpoint(app: Hono, ctx: DevTenantContext): void {
       return c.json(body, 200)
     } catch (e) {
       if (!(e instanceof EntraError)) throw e
-      ctx.log('token.error', { grant: GRANT_COUNTER[grant] ?? grant, aadsts: e.aadsts, error: e.error, correlationId })
+      ctx.log('token.error', {
+        grant: GRANT_COUNTER[grant] ?? grant,
+        aadsts: e.aadsts,
+        error: e.error,
+        correlationId,
+      })
       return c.json(entraErrorBody(e, correlationId), e.status)
     }
   })

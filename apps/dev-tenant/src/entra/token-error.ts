@@ -3,7 +3,10 @@ import type { Context } from 'hono'
 
 /** Entra's timestamp format in error bodies: "2016-01-09 02:02:12Z". */
 export function entraTimestamp(date = new Date()): string {
-  return date.toISOString().replace('T', ' ').replace(/\.\d{3}Z$/, 'Z')
+  return date
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d{3}Z$/, 'Z')
 }
 
 /** An error the token endpoint answers with, in Entra's exact body (PROTOCOL.md §3). */
@@ -58,8 +61,13 @@ export const aadsts = {
       { suberror: 'consent_required' },
     ),
   assertionSignature: () =>
-    new EntraError('invalid_grant', 50013, 'Assertion failed signature validation. [Reason - The key was not found.]'),
-  assertionInvalid: (reason: string) => new EntraError('invalid_grant', 50013, `Assertion is invalid. [Reason - ${reason}]`),
+    new EntraError(
+      'invalid_grant',
+      50013,
+      'Assertion failed signature validation. [Reason - The key was not found.]',
+    ),
+  assertionInvalid: (reason: string) =>
+    new EntraError('invalid_grant', 50013, `Assertion is invalid. [Reason - ${reason}]`),
   assertionAudience: (got: string, expected: string) =>
     new EntraError(
       'invalid_grant',
@@ -110,9 +118,19 @@ export const aadsts = {
       401,
     ),
   clientAssertionInvalid: (reason: string) =>
-    new EntraError('invalid_client', 700027, `Client assertion failed signature validation. [Reason - ${reason}]`, 401),
+    new EntraError(
+      'invalid_client',
+      700027,
+      `Client assertion failed signature validation. [Reason - ${reason}]`,
+      401,
+    ),
   clientAssertionTime: () =>
-    new EntraError('invalid_client', 700024, 'Client assertion is not within its valid time range.', 401),
+    new EntraError(
+      'invalid_client',
+      700024,
+      'Client assertion is not within its valid time range.',
+      401,
+    ),
   unknownClient: (clientId: string, tenant: string) =>
     new EntraError(
       'unauthorized_client',
@@ -138,9 +156,17 @@ export const aadsts = {
       `The resource principal named ${resource} was not found in the tenant named ${tenant}. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You might have sent your authentication request to the wrong tenant.`,
     ),
   missingParameter: (name: string) =>
-    new EntraError('invalid_request', 900144, `The request body must contain the following parameter: '${name}'.`),
+    new EntraError(
+      'invalid_request',
+      900144,
+      `The request body must contain the following parameter: '${name}'.`,
+    ),
   unsupportedGrant: (grant: string) =>
-    new EntraError('unsupported_grant_type', 70003, `The app requested an unsupported grant type '${grant}'.`),
+    new EntraError(
+      'unsupported_grant_type',
+      70003,
+      `The app requested an unsupported grant type '${grant}'.`,
+    ),
   codeRedeemed: () =>
     new EntraError(
       'invalid_grant',
@@ -148,14 +174,35 @@ export const aadsts = {
       'OAuth2 Authorization code was already redeemed, please retry with a new valid code or use an existing refresh token.',
     ),
   codeInvalid: () =>
-    new EntraError('invalid_grant', 70008, 'The provided authorization code or refresh token has expired due to inactivity. Send a new interactive authorization request for this user and resource.'),
+    new EntraError(
+      'invalid_grant',
+      70008,
+      'The provided authorization code or refresh token has expired due to inactivity. Send a new interactive authorization request for this user and resource.',
+    ),
   redirectMismatch: () =>
-    new EntraError('invalid_grant', 70002, "The request redirect_uri does not match the one used in the authorization request."),
+    new EntraError(
+      'invalid_grant',
+      70002,
+      'The request redirect_uri does not match the one used in the authorization request.',
+    ),
   pkceMismatch: () =>
-    new EntraError('invalid_grant', 501481, 'The Code_Verifier does not match the code_challenge supplied in the authorization request.'),
-  pkceMissing: () => new EntraError('invalid_request', 9002325, 'Proof Key for Code Exchange is required for cross-origin authorization code redemption.'),
+    new EntraError(
+      'invalid_grant',
+      501481,
+      'The Code_Verifier does not match the code_challenge supplied in the authorization request.',
+    ),
+  pkceMissing: () =>
+    new EntraError(
+      'invalid_request',
+      9002325,
+      'Proof Key for Code Exchange is required for cross-origin authorization code redemption.',
+    ),
   refreshInvalid: () =>
-    new EntraError('invalid_grant', 9002313, 'Invalid request. Request is malformed or invalid. - The provided refresh token is invalid.'),
+    new EntraError(
+      'invalid_grant',
+      9002313,
+      'Invalid request. Request is malformed or invalid. - The provided refresh token is invalid.',
+    ),
   grantRevoked: () =>
     new EntraError(
       'invalid_grant',
@@ -171,19 +218,53 @@ export const aadsts = {
       "Application is not configured as a multi-tenant application. Usage of the /common endpoint is not supported for such applications created after '10/15/2018'. Use a tenant-specific endpoint or configure the application to be multi-tenant.",
     ),
   tenantNotFound: (tenant: string) =>
-    new EntraError('invalid_request', 90002, `Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`),
+    new EntraError(
+      'invalid_request',
+      90002,
+      `Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`,
+    ),
   publicClientNoSecret: () =>
-    new EntraError('invalid_request', 700025, 'Client is public so neither \'client_assertion\' nor \'client_secret\' should be presented.'),
+    new EntraError(
+      'invalid_request',
+      700025,
+      "Client is public so neither 'client_assertion' nor 'client_secret' should be presented.",
+    ),
   authorizationPending: () =>
-    new EntraError('authorization_pending', 70016, 'OAuth 2.0 device flow error. Authorization is pending. Continue polling.'),
-  slowDown: () => new EntraError('slow_down', 70016, 'OAuth 2.0 device flow error. Polling too fast; wait the interval before polling again.'),
+    new EntraError(
+      'authorization_pending',
+      70016,
+      'OAuth 2.0 device flow error. Authorization is pending. Continue polling.',
+    ),
+  slowDown: () =>
+    new EntraError(
+      'slow_down',
+      70016,
+      'OAuth 2.0 device flow error. Polling too fast; wait the interval before polling again.',
+    ),
   deviceCodeExpired: () =>
-    new EntraError('expired_token', 70020, 'The provided value for the input parameter \'device_code\' is not valid. This device code has expired.'),
-  deviceCodeDenied: () => new EntraError('access_denied', 70000, 'The user denied the authorization request.'),
+    new EntraError(
+      'expired_token',
+      70020,
+      "The provided value for the input parameter 'device_code' is not valid. This device code has expired.",
+    ),
+  deviceCodeDenied: () =>
+    new EntraError('access_denied', 70000, 'The user denied the authorization request.'),
   deviceCodeInvalid: () =>
-    new EntraError('invalid_grant', 70000, "The provided value for the 'device_code' is not valid."),
+    new EntraError(
+      'invalid_grant',
+      70000,
+      "The provided value for the 'device_code' is not valid.",
+    ),
   appOnlyAssertion: () =>
-    new EntraError('invalid_grant', 50013, 'Assertion is invalid. [Reason - The assertion is an app-only token; On-Behalf-Of requires a delegated user token.]'),
+    new EntraError(
+      'invalid_grant',
+      50013,
+      'Assertion is invalid. [Reason - The assertion is an app-only token; On-Behalf-Of requires a delegated user token.]',
+    ),
   userNotFound: (who: string) =>
-    new EntraError('invalid_grant', 50034, `The user account ${who} does not exist in the directory.`),
+    new EntraError(
+      'invalid_grant',
+      50034,
+      `The user account ${who} does not exist in the directory.`,
+    ),
 }

@@ -56,12 +56,19 @@ export class TokenFactory {
     return `https://sts.windows.net/${this.tenantId}/`
   }
 
-  private async sign(claims: Record<string, unknown>, v1: boolean, lifetime?: number, minIat = 0): Promise<IssuedToken> {
+  private async sign(
+    claims: Record<string, unknown>,
+    v1: boolean,
+    lifetime?: number,
+    minIat = 0,
+  ): Promise<IssuedToken> {
     const key = this.keys.active
     const expiresIn = lifetime ?? randomLifetimeSeconds()
     // A negative lifetime (admin-minted expired token) moves iat back so that iat < exp.
     const iat = expiresIn > 0 ? Math.max(now(), minIat) : now() + expiresIn - 3600
-    const header = v1 ? { typ: 'JWT', alg: 'RS256', x5t: key.x5t, kid: key.kid } : { typ: 'JWT', alg: 'RS256', kid: key.kid }
+    const header = v1
+      ? { typ: 'JWT', alg: 'RS256', x5t: key.x5t, kid: key.kid }
+      : { typ: 'JWT', alg: 'RS256', kid: key.kid }
     const token = await new SignJWT({ ...claims })
       .setProtectedHeader(header)
       .setIssuedAt(iat)
@@ -136,7 +143,12 @@ export class TokenFactory {
   }
 
   /** An app-only token (client_credentials): `roles`, no `scp`. */
-  async appOnlyToken(opts: { resource: 'graph' | AppRegistration; client: AppRegistration; roles: string[]; clientAuthMethod: '1' | '2' }) {
+  async appOnlyToken(opts: {
+    resource: 'graph' | AppRegistration
+    client: AppRegistration
+    roles: string[]
+    clientAuthMethod: '1' | '2'
+  }) {
     const { resource, client, roles } = opts
     const base = {
       aio: randomBytes(24).toString('base64url'),
@@ -148,12 +160,40 @@ export class TokenFactory {
       uti: randomBytes(16).toString('base64url'),
     }
     if (resource === 'graph') {
-      return this.signGraph({ aud: GRAPH_RESOURCE, iss: this.issuerV1, ...base, app_displayname: client.displayName, appid: client.clientId, appidacr: opts.clientAuthMethod, ver: '1.0' })
+      return this.signGraph({
+        aud: GRAPH_RESOURCE,
+        iss: this.issuerV1,
+        ...base,
+        app_displayname: client.displayName,
+        appid: client.clientId,
+        appidacr: opts.clientAuthMethod,
+        ver: '1.0',
+      })
     }
     if (resource.accessTokenVersion === 1) {
-      return this.sign({ aud: resource.appIdUri ?? `api://${resource.clientId}`, iss: this.issuerV1, ...base, appid: client.clientId, appidacr: opts.clientAuthMethod, ver: '1.0' }, true)
+      return this.sign(
+        {
+          aud: resource.appIdUri ?? `api://${resource.clientId}`,
+          iss: this.issuerV1,
+          ...base,
+          appid: client.clientId,
+          appidacr: opts.clientAuthMethod,
+          ver: '1.0',
+        },
+        true,
+      )
     }
-    return this.sign({ aud: resource.clientId, iss: this.issuerV2, ...base, azp: client.clientId, azpacr: opts.clientAuthMethod, ver: '2.0' }, false)
+    return this.sign(
+      {
+        aud: resource.clientId,
+        iss: this.issuerV2,
+        ...base,
+        azp: client.clientId,
+        azpacr: opts.clientAuthMethod,
+        ver: '2.0',
+      },
+      false,
+    )
   }
 
   /** Token B: a v1 Microsoft Graph token for a user (PROTOCOL.md §3). */
@@ -206,7 +246,11 @@ export class TokenFactory {
    * Graph tokens carry a `nonce` header and are signed over a header holding SHA-256(nonce)
    * instead, so a standard JWT library cannot verify them: only "Graph" (this emulator) can.
    */
-  private async signGraph(claims: Record<string, unknown>, lifetime?: number, minIat = 0): Promise<IssuedToken> {
+  private async signGraph(
+    claims: Record<string, unknown>,
+    lifetime?: number,
+    minIat = 0,
+  ): Promise<IssuedToken> {
     const key = this.keys.active
     const expiresIn = lifetime ?? randomLifetimeSeconds()
     const iat = Math.max(now(), minIat)
@@ -217,12 +261,19 @@ export class TokenFactory {
       .setProtectedHeader(signedHeader)
       .sign(key.privateKey)
     const [, body, signature] = jws.split('.')
-    const shownHeader = Buffer.from(JSON.stringify(graphHeader(nonce, key.x5t, key.kid))).toString('base64url')
+    const shownHeader = Buffer.from(JSON.stringify(graphHeader(nonce, key.x5t, key.kid))).toString(
+      'base64url',
+    )
     return { token: `${shownHeader}.${body}.${signature}`, expiresIn }
   }
 
   /** An OpenID Connect id_token (v2) for `client`. */
-  async idToken(opts: { client: AppRegistration; user: UserState; nonce?: string; auth: AuthContext }): Promise<string> {
+  async idToken(opts: {
+    client: AppRegistration
+    user: UserState
+    nonce?: string
+    auth: AuthContext
+  }): Promise<string> {
     const { client, user, nonce, auth } = opts
     const { token } = await this.sign(
       {
@@ -256,30 +307,46 @@ export class TokenFactory {
    */
   async verifyGraphToken(token: string): Promise<Record<string, unknown>> {
     const parts = token.split('.')
-    if (parts.length !== 3) throw new GraphTokenError('IDX14100: JWT is not well formed, there are no dots (.).')
+    if (parts.length !== 3)
+      throw new GraphTokenError('IDX14100: JWT is not well formed, there are no dots (.).')
     let header: ReturnType<typeof decodeProtectedHeader>
     try {
       header = decodeProtectedHeader(token)
     } catch {
-      throw new GraphTokenError('IDX14102: Unable to decode the header as Base64Url encoded string.')
+      throw new GraphTokenError(
+        'IDX14102: Unable to decode the header as Base64Url encoded string.',
+      )
     }
-    if (header.alg !== 'RS256' || typeof header.nonce !== 'string' || typeof header.kid !== 'string') {
+    if (
+      header.alg !== 'RS256' ||
+      typeof header.nonce !== 'string' ||
+      typeof header.kid !== 'string'
+    ) {
       throw new GraphTokenError('Invalid signature.')
     }
     const key = this.keys.find(header.kid)
     if (!key) throw new GraphTokenError('Invalid signature.')
-    const signedHeader = Buffer.from(JSON.stringify(graphHeader(graphNonceHash(header.nonce), String(header.x5t), header.kid))).toString('base64url')
+    const signedHeader = Buffer.from(
+      JSON.stringify(graphHeader(graphNonceHash(header.nonce), String(header.x5t), header.kid)),
+    ).toString('base64url')
     let payload: Record<string, unknown>
     try {
-      const result = await compactVerify(`${signedHeader}.${parts[1]}.${parts[2]}`, key.publicKey, { algorithms: ['RS256'] })
+      const result = await compactVerify(`${signedHeader}.${parts[1]}.${parts[2]}`, key.publicKey, {
+        algorithms: ['RS256'],
+      })
       payload = JSON.parse(new TextDecoder().decode(result.payload)) as Record<string, unknown>
     } catch {
       throw new GraphTokenError('Invalid signature.')
     }
-    if (payload.aud !== GRAPH_RESOURCE && payload.aud !== GRAPH_APP_ID) throw new GraphTokenError('Invalid audience.')
+    if (payload.aud !== GRAPH_RESOURCE && payload.aud !== GRAPH_APP_ID)
+      throw new GraphTokenError('Invalid audience.')
     if (payload.iss !== this.issuerV1) throw new GraphTokenError('Invalid issuer.')
     const t = now()
-    if (typeof payload.exp !== 'number' || payload.exp < t || (typeof payload.nbf === 'number' && payload.nbf > t + 300)) {
+    if (
+      typeof payload.exp !== 'number' ||
+      payload.exp < t ||
+      (typeof payload.nbf === 'number' && payload.nbf > t + 300)
+    ) {
       throw new GraphTokenError('Lifetime validation failed, the token is expired.', 'expired')
     }
     return payload

@@ -28,7 +28,14 @@ export async function delegatedTokenResponse(ctx: DevTenantContext, req: Delegat
   const access =
     resolved.resource === 'graph'
       ? await ctx.tokens.graphAccessToken({ client, user, scopes: granted, auth, clientAuthMethod })
-      : await ctx.tokens.apiAccessToken({ api: resolved.resource, client, user, scopes: granted, auth, clientAuthMethod })
+      : await ctx.tokens.apiAccessToken({
+          api: resolved.resource,
+          client,
+          user,
+          scopes: granted,
+          auth,
+          clientAuthMethod,
+        })
   const body: Record<string, unknown> = {
     token_type: 'Bearer',
     scope: responseScope(resolved.resource, granted),
@@ -57,9 +64,12 @@ export async function delegatedTokenResponse(ctx: DevTenantContext, req: Delegat
 /** Scopes granted for a delegated request: `.default` means everything consented. */
 export function grantedScopes(client: AppRegistration, resolved: ResolvedScopes): string[] {
   if (resolved.resource === 'graph') {
-    if (client.kind === 'public') return resolved.isDefault || resolved.scopes.length === 0 ? ['User.Read'] : resolved.scopes
+    if (client.kind === 'public')
+      return resolved.isDefault || resolved.scopes.length === 0 ? ['User.Read'] : resolved.scopes
     // Entra puts every consented permission of the resource in the token, not only those asked.
-    return client.graphDelegatedPermissions.length ? client.graphDelegatedPermissions : resolved.scopes
+    return client.graphDelegatedPermissions.length
+      ? client.graphDelegatedPermissions
+      : resolved.scopes
   }
   return resolved.isDefault ? resolved.resource.exposedScopes : resolved.scopes
 }

@@ -21,7 +21,10 @@ export interface GraphRequestIds {
 }
 
 export function graphRequestIds(c: Context): GraphRequestIds {
-  return { requestId: randomUUID(), clientRequestId: c.req.header('client-request-id') ?? randomUUID() }
+  return {
+    requestId: randomUUID(),
+    clientRequestId: c.req.header('client-request-id') ?? randomUUID(),
+  }
 }
 
 /** The Graph error envelope with innerError request-id, date and client-request-id. */

@@ -32,7 +32,9 @@ function propertyValue(doc: CorpusDocument, property: string): string | undefine
     case 'Title':
       return doc.title
     default: {
-      const key = Object.keys(doc.properties).find((k) => k.toLowerCase() === property.toLowerCase())
+      const key = Object.keys(doc.properties).find(
+        (k) => k.toLowerCase() === property.toLowerCase(),
+      )
       return key ? doc.properties[key] : undefined
     }
   }
@@ -61,7 +63,12 @@ function dateBound(value: string, now: Date): number {
   }
 }
 
-function compareDates(actual: string | undefined, operator: string, value: string, now: Date): boolean {
+function compareDates(
+  actual: string | undefined,
+  operator: string,
+  value: string,
+  now: Date,
+): boolean {
   if (!actual) return false
   const a = Date.parse(actual)
   const b = dateBound(value, now)
@@ -83,7 +90,10 @@ function compareDates(actual: string | undefined, operator: string, value: strin
   }
 }
 
-function matchText(actual: string | undefined, node: Extract<KqlNode, { type: 'restriction' }>): boolean {
+function matchText(
+  actual: string | undefined,
+  node: Extract<KqlNode, { type: 'restriction' }>,
+): boolean {
   const a = lower(actual)
   const v = lower(node.value)
   if (node.property === 'Path') {
@@ -106,7 +116,11 @@ function matchText(actual: string | undefined, node: Extract<KqlNode, { type: 'r
   if (node.prefix) ok = a.split(/[^\p{L}\p{N}]+/u).some((w) => w.startsWith(v)) || a.startsWith(v)
   else if (node.operator === '=' || node.operator === '<>') ok = a === v
   // ':' matches a whole phrase inside the value, as KQL property restrictions do.
-  else ok = ` ${a.replace(/[^\p{L}\p{N}]+/gu, ' ')} `.includes(` ${v.replace(/[^\p{L}\p{N}]+/gu, ' ')} `) || a === v
+  else
+    ok =
+      ` ${a.replace(/[^\p{L}\p{N}]+/gu, ' ')} `.includes(
+        ` ${v.replace(/[^\p{L}\p{N}]+/gu, ' ')} `,
+      ) || a === v
   return node.operator === '<>' ? !ok : ok
 }
 
@@ -120,11 +134,18 @@ function evaluate(node: KqlNode, doc: CorpusDocument, now: Date): boolean {
       return !evaluate(node.child, doc, now)
     case 'restriction': {
       const actual = propertyValue(doc, node.property)
-      if (node.property === 'LastModifiedTime') return compareDates(actual, node.operator, node.value, now)
+      if (node.property === 'LastModifiedTime')
+        return compareDates(actual, node.operator, node.value, now)
       if (['<', '>', '<=', '>='].includes(node.operator)) {
         const [x, y] = [Number(actual), Number(node.value)]
         if (Number.isNaN(x) || Number.isNaN(y)) return false
-        return node.operator === '<' ? x < y : node.operator === '>' ? x > y : node.operator === '<=' ? x <= y : x >= y
+        return node.operator === '<'
+          ? x < y
+          : node.operator === '>'
+            ? x > y
+            : node.operator === '<='
+              ? x <= y
+              : x >= y
       }
       return matchText(actual, node)
     }

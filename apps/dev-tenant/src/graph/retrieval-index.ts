@@ -26,7 +26,12 @@ export class RetrievalIndex {
         fields: ['title', 'content'],
         idField: 'id',
         processTerm,
-        searchOptions: { boost: { title: 2 }, fuzzy: 0.15, prefix: (term) => term.length > 4, combineWith: 'OR' },
+        searchOptions: {
+          boost: { title: 2 },
+          fuzzy: 0.15,
+          prefix: (term) => term.length > 4,
+          combineWith: 'OR',
+        },
       })
       index.addAll(documents.filter((d) => d.dataSource === source))
       this.indexes.set(source, index)

@@ -25,7 +25,11 @@ export interface GraphCaller {
 }
 
 /** Where a Graph token's authorization stops: bad token, app-only, revoked session. */
-export async function authenticateGraphCaller(ctx: DevTenantContext, authorization: string | undefined, version: string): Promise<GraphCaller> {
+export async function authenticateGraphCaller(
+  ctx: DevTenantContext,
+  authorization: string | undefined,
+  version: string,
+): Promise<GraphCaller> {
   const token = authorization?.match(/^Bearer\s+(.+)$/i)?.[1]?.trim()
   if (!token) throw new GraphApiError(401, 'InvalidAuthenticationToken', 'Access token is empty.')
   let claims: Record<string, unknown>
@@ -33,18 +37,35 @@ export async function authenticateGraphCaller(ctx: DevTenantContext, authorizati
     claims = await ctx.tokens.verifyGraphToken(token)
   } catch (e) {
     if (e instanceof GraphTokenError) {
-      throw new GraphApiError(401, 'InvalidAuthenticationToken', e.reason === 'expired' ? 'Lifetime validation failed, the token is expired.' : `Access token validation failure. ${e.message}`)
+      throw new GraphApiError(
+        401,
+        'InvalidAuthenticationToken',
+        e.reason === 'expired'
+          ? 'Lifetime validation failed, the token is expired.'
+          : `Access token validation failure. ${e.message}`,
+      )
     }
     throw e
   }
   if (typeof claims.scp !== 'string') {
-    throw new GraphApiError(403, 'accessDenied', `The Copilot Retrieval API (${version}) supports delegated permissions only; application permissions are not supported.`)
+    throw new GraphApiError(
+      403,
+      'accessDenied',
+      `The Copilot Retrieval API (${version}) supports delegated permissions only; application permissions are not supported.`,
+    )
   }
   const user = ctx.directory.user(String(claims.oid))
-  if (!user) throw new GraphApiError(401, 'InvalidAuthenticationToken', 'Access token validation failure. The user does not exist in the tenant.')
+  if (!user)
+    throw new GraphApiError(
+      401,
+      'InvalidAuthenticationToken',
+      'Access token validation failure. The user does not exist in the tenant.',
+    )
   if (user.revokedAt !== undefined && Number(claims.iat) < user.revokedAt) {
     // Continuous Access Evaluation: the session was revoked after this token was issued.
-    const challenge = Buffer.from(JSON.stringify({ access_token: { nbf: { essential: true, value: String(user.revokedAt) } } })).toString('base64')
+    const challenge = Buffer.from(
+      JSON.stringify({ access_token: { nbf: { essential: true, value: String(user.revokedAt) } } }),
+    ).toString('base64')
     throw new GraphApiError(
       401,
       'InvalidAuthenticationToken',
@@ -57,7 +78,10 @@ export async function authenticateGraphCaller(ctx: DevTenantContext, authorizati
   return { user, scopes: claims.scp.split(' ') }
 }
 
-function shapeMetadata(doc: CorpusDocument, fields: readonly string[] | undefined): Record<string, unknown> | undefined {
+function shapeMetadata(
+  doc: CorpusDocument,
+  fields: readonly string[] | undefined,
+): Record<string, unknown> | undefined {
   if (!fields?.length) return undefined
   const available: Record<string, unknown> = {
     title: doc.title,
@@ -75,7 +99,9 @@ function shapeMetadata(doc: CorpusDocument, fields: readonly string[] | undefine
     informationProtectionLabelId: doc.sensitivityLabelId,
     ...doc.properties,
   }
-  const byLower = new Map(Object.entries(available).map(([k, v]) => [k.toLowerCase(), [k, v] as const]))
+  const byLower = new Map(
+    Object.entries(available).map(([k, v]) => [k.toLowerCase(), [k, v] as const]),
+  )
   const out: Record<string, unknown> = {}
   for (const f of fields) {
     const hit = byLower.get(f.toLowerCase())
@@ -86,17 +112,24 @@ function shapeMetadata(doc: CorpusDocument, fields: readonly string[] | undefine
 
 /** The best one or two paragraphs of a document for the query, each with its own score. */
 function extractsOf(hit: ScoredDocument, queryTerms: string[], docScore: number) {
-  const paragraphs = hit.doc.content.split(/\n\s*\n/).map((p) => p.trim().replace(/\s+/g, ' ')).filter(Boolean)
+  const paragraphs = hit.doc.content
+    .split(/\n\s*\n/)
+    .map((p) => p.trim().replace(/\s+/g, ' '))
+    .filter(Boolean)
   const scored = paragraphs
     .map((text, i) => {
       const terms = new Set(termsOf(text))
-      const matched = queryTerms.filter((t) => terms.has(t) || [...terms].some((w) => w.startsWith(t))).length
+      const matched = queryTerms.filter(
+        (t) => terms.has(t) || [...terms].some((w) => w.startsWith(t)),
+      ).length
       return { text, i, matched }
     })
     .filter((p) => p.matched > 0)
     .sort((a, b) => b.matched - a.matched || a.i - b.i)
     .slice(0, 2)
-  const chosen = scored.length ? scored : [{ text: paragraphs[0] ?? hit.doc.content, i: 0, matched: 0 }]
+  const chosen = scored.length
+    ? scored
+    : [{ text: paragraphs[0] ?? hit.doc.content, i: 0, matched: 0 }]
   return chosen.map((p) => ({
     text: p.text,
     relevanceScore: round(docScore * (0.75 + (0.25 * p.matched) / Math.max(1, queryTerms.length))),
@@ -119,36 +152,67 @@ const round = (n: number) => Math.round(Math.min(1, Math.max(0, n)) * 10_000) / 
  * POST /{v1.0|beta}/copilot/retrieval for an authenticated caller: validation, scopes per data
  * source, connections, KQL filter, permission trimming, ranking, and Graph's hit shape.
  */
-export function retrieve(ctx: DevTenantContext, caller: GraphCaller, version: string, rawBody: unknown) {
+export function retrieve(
+  ctx: DevTenantContext,
+  caller: GraphCaller,
+  version: string,
+  rawBody: unknown,
+) {
   const parsed = GraphRetrievalRequest.safeParse(rawBody)
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!
-    throw new GraphApiError(400, 'invalidRequest', `Invalid request: ${issue.path.join('.') || 'body'}: ${issue.message}`)
+    throw new GraphApiError(
+      400,
+      'invalidRequest',
+      `Invalid request: ${issue.path.join('.') || 'body'}: ${issue.message}`,
+    )
   }
   const req = parsed.data
   if (req.includeThumbnails !== undefined && version !== 'beta') {
-    throw new GraphApiError(400, 'invalidRequest', "Invalid request: includeThumbnails is only available on the beta endpoint.")
+    throw new GraphApiError(
+      400,
+      'invalidRequest',
+      'Invalid request: includeThumbnails is only available on the beta endpoint.',
+    )
   }
   const needed = REQUIRED_SCOPES[req.dataSource]
   const missing = needed.filter((s) => !caller.scopes.includes(s))
   if (missing.length) {
-    throw new GraphApiError(403, 'accessDenied', `Access denied: querying ${req.dataSource} requires the delegated permission(s) ${needed.join(' and ')}; the token lacks ${missing.join(', ')}.`)
+    throw new GraphApiError(
+      403,
+      'accessDenied',
+      `Access denied: querying ${req.dataSource} requires the delegated permission(s) ${needed.join(' and ')}; the token lacks ${missing.join(', ')}.`,
+    )
   }
   let connections: Set<string> | undefined
   if (req.dataSourceConfiguration?.externalItem) {
     if (req.dataSource !== 'externalItem') {
-      throw new GraphApiError(400, 'invalidRequest', 'Invalid request: dataSourceConfiguration.externalItem applies to the externalItem data source only.')
+      throw new GraphApiError(
+        400,
+        'invalidRequest',
+        'Invalid request: dataSourceConfiguration.externalItem applies to the externalItem data source only.',
+      )
     }
-    connections = new Set(req.dataSourceConfiguration.externalItem.connections.map((c) => c.connectionId))
+    connections = new Set(
+      req.dataSourceConfiguration.externalItem.connections.map((c) => c.connectionId),
+    )
     for (const id of connections) {
       if (!ctx.directory.file.connections.some((c) => c.id === id)) {
-        throw new GraphApiError(400, 'invalidRequest', `Invalid request: the connection '${id}' does not exist.`)
+        throw new GraphApiError(
+          400,
+          'invalidRequest',
+          `Invalid request: the connection '${id}' does not exist.`,
+        )
       }
     }
   }
   const filter = compileFilter(req.filterExpression, {
     connector: req.dataSource === 'externalItem',
-    onInvalid: (reason) => ctx.log('graph.kql.ignored', { reason, note: 'invalid filterExpression ignored; query ran unscoped, as Graph does' }),
+    onInvalid: (reason) =>
+      ctx.log('graph.kql.ignored', {
+        reason,
+        note: 'invalid filterExpression ignored; query ran unscoped, as Graph does',
+      }),
   })
   const queryTerms = RetrievalIndex.queryTerms(req.queryString)
   const candidates = ctx.index
@@ -162,15 +226,30 @@ export function retrieve(ctx: DevTenantContext, caller: GraphCaller, version: st
     .map((h) => ({ h, relevance: relevanceOf(h, best, queryTerms.length) }))
     .slice(0, req.maximumNumberOfResults ?? 25)
     .map(({ h, relevance }) => {
-      const label = ctx.directory.file.sensitivityLabels.find((l) => l.id === h.doc.sensitivityLabelId)
+      const label = ctx.directory.file.sensitivityLabels.find(
+        (l) => l.id === h.doc.sensitivityLabelId,
+      )
       const metadata = shapeMetadata(h.doc, req.resourceMetadata)
       return {
         webUrl: h.doc.webUrl,
         extracts: extractsOf(h, queryTerms, relevance),
-        resourceType: h.doc.dataSource === 'externalItem' ? 'externalItem' : h.doc.fileType === 'aspx' ? 'listItem' : 'driveItem',
+        resourceType:
+          h.doc.dataSource === 'externalItem'
+            ? 'externalItem'
+            : h.doc.fileType === 'aspx'
+              ? 'listItem'
+              : 'driveItem',
         ...(metadata ? { resourceMetadata: metadata } : {}),
         ...(label
-          ? { sensitivityLabel: { sensitivityLabelId: label.id, displayName: label.displayName, tooltip: label.tooltip, priority: label.priority, color: label.color } }
+          ? {
+              sensitivityLabel: {
+                sensitivityLabelId: label.id,
+                displayName: label.displayName,
+                tooltip: label.tooltip,
+                priority: label.priority,
+                color: label.color,
+              },
+            }
           : {}),
       }
     })

@@ -1,7 +1,12 @@
 import { GraphBatchRequest } from '@oboe/contracts'
 import type { Context, Hono } from 'hono'
 import type { DevTenantContext } from '../context.ts'
-import { GraphApiError, graphErrorBody, graphRequestIds, type GraphRequestIds } from './graph-error.ts'
+import {
+  GraphApiError,
+  graphErrorBody,
+  graphRequestIds,
+  type GraphRequestIds,
+} from './graph-error.ts'
 import { authenticateGraphCaller, retrieve } from './retrieval.ts'
 
 interface GraphOutcome {
@@ -22,15 +27,28 @@ async function retrievalOutcome(
     const caller = await authenticateGraphCaller(ctx, authorization, version)
     const retryAfter = ctx.throttle.take(caller.user.oid)
     if (retryAfter !== undefined) {
-      throw new GraphApiError(429, 'TooManyRequests', `Too many requests: the Retrieval API allows ${ctx.throttle.limitPerHour} requests per user per hour.`, {
-        'Retry-After': String(retryAfter),
-      })
+      throw new GraphApiError(
+        429,
+        'TooManyRequests',
+        `Too many requests: the Retrieval API allows ${ctx.throttle.limitPerHour} requests per user per hour.`,
+        {
+          'Retry-After': String(retryAfter),
+        },
+      )
     }
-    return { status: 200, headers: { 'Content-Type': 'application/json' }, body: retrieve(ctx, caller, version, body) }
+    return {
+      status: 200,
+      headers: { 'Content-Type': 'application/json' },
+      body: retrieve(ctx, caller, version, body),
+    }
   } catch (e) {
     if (!(e instanceof GraphApiError)) throw e
     ctx.log('graph.error', { status: e.status, code: e.code, requestId: ids.requestId })
-    return { status: e.status, headers: { 'Content-Type': 'application/json', ...e.headers }, body: graphErrorBody(e, ids) }
+    return {
+      status: e.status,
+      headers: { 'Content-Type': 'application/json', ...e.headers },
+      body: graphErrorBody(e, ids),
+    }
   }
 }
 
@@ -57,9 +75,24 @@ export function registerGraph(app: Hono, ctx: DevTenantContext): void {
       const ids = graphRequestIds(c)
       const body = await jsonBody(c)
       if (body === undefined) {
-        return send(c, ids, { status: 400, headers: {}, body: graphErrorBody(new GraphApiError(400, 'invalidRequest', 'Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.'), ids) })
+        return send(c, ids, {
+          status: 400,
+          headers: {},
+          body: graphErrorBody(
+            new GraphApiError(
+              400,
+              'invalidRequest',
+              'Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.',
+            ),
+            ids,
+          ),
+        })
       }
-      return send(c, ids, await retrievalOutcome(ctx, c.req.header('authorization'), version, body, ids))
+      return send(
+        c,
+        ids,
+        await retrievalOutcome(ctx, c.req.header('authorization'), version, body, ids),
+      )
     })
 
     app.post(`/${version}/$batch`, async (c) => {
@@ -68,7 +101,13 @@ export function registerGraph(app: Hono, ctx: DevTenantContext): void {
       const parsed = GraphBatchRequest.safeParse(await jsonBody(c))
       if (!parsed.success) {
         const tooMany = parsed.error.issues.some((i) => i.code === 'too_big')
-        const err = new GraphApiError(400, tooMany ? 'BadRequest' : 'BadRequest', tooMany ? 'Invalid batch payload format: the number of requests in a batch is limited to 20.' : `Invalid batch payload format: ${parsed.error.issues[0]!.message}`)
+        const err = new GraphApiError(
+          400,
+          tooMany ? 'BadRequest' : 'BadRequest',
+          tooMany
+            ? 'Invalid batch payload format: the number of requests in a batch is limited to 20.'
+            : `Invalid batch payload format: ${parsed.error.issues[0]!.message}`,
+        )
         return send(c, ids, { status: 400, headers: {}, body: graphErrorBody(err, ids) })
       }
       const authorization = c.req.header('authorization')
@@ -78,14 +117,34 @@ export function registerGraph(app: Hono, ctx: DevTenantContext): void {
         const path = r.url.split('?')[0]!.replace(/^\/(v1\.0|beta)/, '')
         let outcome: GraphOutcome
         if (r.method !== 'POST' || path !== '/copilot/retrieval') {
-          outcome = { status: 400, headers: {}, body: graphErrorBody(new GraphApiError(400, 'BadRequest', `Unsupported request in batch: ${r.method} ${r.url}. This emulator batches POST /copilot/retrieval only.`), subIds) }
+          outcome = {
+            status: 400,
+            headers: {},
+            body: graphErrorBody(
+              new GraphApiError(
+                400,
+                'BadRequest',
+                `Unsupported request in batch: ${r.method} ${r.url}. This emulator batches POST /copilot/retrieval only.`,
+              ),
+              subIds,
+            ),
+          }
         } else {
           ctx.counters.increment('graph:batch:requests')
           outcome = await retrievalOutcome(ctx, authorization, version, r.body, subIds)
         }
-        responses.push({ id: r.id, status: outcome.status, headers: { 'Content-Type': 'application/json', ...outcome.headers }, body: outcome.body })
+        responses.push({
+          id: r.id,
+          status: outcome.status,
+          headers: { 'Content-Type': 'application/json', ...outcome.headers },
+          body: outcome.body,
+        })
       }
-      return send(c, ids, { status: 200, headers: { 'Content-Type': 'application/json' }, body: { responses } })
+      return send(c, ids, {
+        status: 200,
+        headers: { 'Content-Type': 'application/json' },
+        body: { responses },
+      })
     })
   }
 }

@@ -18,11 +18,30 @@ export function createApp(ctx: DevTenantContext): Hono {
   registerAuthorize(app, ctx)
   registerDeviceCode(app, ctx)
   registerTokenEndpoint(app, ctx)
-  app.get('/', (c) => c.json({ service: 'oboe dev tenant', tenantId: ctx.directory.tenantId, docs: 'apps/dev-tenant/README.md' }))
-  app.notFound((c) => c.json({ error: { code: 'NotFound', message: `No route ${c.req.method} ${c.req.path} in the dev tenant.` } }, 404))
+  app.get('/', (c) =>
+    c.json({
+      service: 'oboe dev tenant',
+      tenantId: ctx.directory.tenantId,
+      docs: 'apps/dev-tenant/README.md',
+    }),
+  )
+  app.notFound((c) =>
+    c.json(
+      {
+        error: {
+          code: 'NotFound',
+          message: `No route ${c.req.method} ${c.req.path} in the dev tenant.`,
+        },
+      },
+      404,
+    ),
+  )
   app.onError((err, c) => {
     ctx.log('error', { path: c.req.path, message: err.message })
-    return c.json({ error: { code: 'generalException', message: 'Internal error in the dev tenant.' } }, 500)
+    return c.json(
+      { error: { code: 'generalException', message: 'Internal error in the dev tenant.' } },
+      500,
+    )
   })
   return app
 }

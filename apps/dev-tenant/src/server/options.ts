@@ -57,9 +57,13 @@ export function readOptions(argv: string[], env: NodeJS.ProcessEnv): DevTenantOp
     strict: true,
   })
   if (values.help) return 'help'
-  const faultTexts = [...(env.DEV_TENANT_FAULTS ?? '').split(';').filter((s) => s.trim()), ...(values.fault ?? [])]
+  const faultTexts = [
+    ...(env.DEV_TENANT_FAULTS ?? '').split(';').filter((s) => s.trim()),
+    ...(values.fault ?? []),
+  ]
   const port = Number(values.port ?? env.DEV_TENANT_PORT ?? 8443)
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new FaultSpecError(`--port must be 0-65535, got "${values.port}"`)
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new FaultSpecError(`--port must be 0-65535, got "${values.port}"`)
   const tenantFile = values['tenant-file'] ?? env.DEV_TENANT_FILE
   return {
     port,

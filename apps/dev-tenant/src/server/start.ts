@@ -28,18 +28,27 @@ export interface ReadyLine {
 }
 
 function originOf(host: string, port: number): string {
-  const h = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host
+  const h =
+    host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host
   return `https://${h}:${port}`
 }
 
 /** Starts the emulator; resolves once it listens. */
-export async function startServer(options: DevTenantOptions): Promise<{ ready: ReadyLine; server: ServerType; ctx: DevTenantContext }> {
+export async function startServer(
+  options: DevTenantOptions,
+): Promise<{ ready: ReadyLine; server: ServerType; ctx: DevTenantContext }> {
   const tenant = loadTenantFile(options.tenantFile)
-  const [tls, keys] = await Promise.all([loadOrCreateTlsMaterial(options.dataDir), SigningKeyRing.load(options.dataDir)])
+  const [tls, keys] = await Promise.all([
+    loadOrCreateTlsMaterial(options.dataDir),
+    SigningKeyRing.load(options.dataDir),
+  ])
   const directory = new Directory(tenant)
   const log = options.quiet
     ? () => {}
-    : (event: string, fields: Record<string, unknown> = {}) => process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), event, ...fields })}\n`)
+    : (event: string, fields: Record<string, unknown> = {}) =>
+        process.stderr.write(
+          `${JSON.stringify({ time: new Date().toISOString(), event, ...fields })}\n`,
+        )
   const ctx: DevTenantContext = {
     origin: '',
     directory,
@@ -76,7 +85,13 @@ export async function startServer(options: DevTenantOptions): Promise<{ ready: R
   const sweeper = setInterval(() => ctx.grants.sweep(), 60_000)
   sweeper.unref()
   server.once('close', () => clearInterval(sweeper))
-  const ready: ReadyLine = { event: 'ready', url: ctx.origin, caFile: tls.caFile, adminKey: ctx.adminKey, tenantId: directory.tenantId }
+  const ready: ReadyLine = {
+    event: 'ready',
+    url: ctx.origin,
+    caFile: tls.caFile,
+    adminKey: ctx.adminKey,
+    tenantId: directory.tenantId,
+  }
   writeFileSync(join(options.dataDir, 'ready.json'), `${JSON.stringify(ready)}\n`, { mode: 0o600 })
   return { ready, server, ctx }
 }

@@ -49,7 +49,9 @@ export class Directory {
   /** Finds an app by client id, App ID URI, or `api://<client id>`. */
   appByResource(resource: string): AppRegistration | undefined {
     const r = resource.toLowerCase().replace(/\/$/, '')
-    return this.appsByUri.get(r) ?? this.appsById.get(r) ?? this.appsById.get(r.replace(/^api:\/\//, ''))
+    return (
+      this.appsByUri.get(r) ?? this.appsById.get(r) ?? this.appsById.get(r.replace(/^api:\/\//, ''))
+    )
   }
 
   user(nameOrOid: string | undefined): UserState | undefined {
@@ -70,7 +72,12 @@ export class Directory {
     const upn = user.userPrincipalName.toLowerCase()
     return principals.some((p) => {
       const q = p.toLowerCase()
-      return q === 'everyone' || q === upn || q === user.oid || (q.startsWith('group:') && user.groups.includes(p.slice(6)))
+      return (
+        q === 'everyone' ||
+        q === upn ||
+        q === user.oid ||
+        (q.startsWith('group:') && user.groups.includes(p.slice(6)))
+      )
     })
   }
 
@@ -78,7 +85,8 @@ export class Directory {
   canRead(user: User, doc: CorpusDocument): boolean {
     if (this.matches(user, doc.readers)) return true
     if (doc.siteId && this.matches(user, this.siteReaders.get(doc.siteId) ?? [])) return true
-    if (doc.connectionId && this.matches(user, this.connectionReaders.get(doc.connectionId) ?? [])) return true
+    if (doc.connectionId && this.matches(user, this.connectionReaders.get(doc.connectionId) ?? []))
+      return true
     return false
   }
 }

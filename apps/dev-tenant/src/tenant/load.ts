@@ -5,7 +5,13 @@ import { parse as parseYaml } from 'yaml'
 import { TenantFile } from './schema.ts'
 
 /** The shipped default tenant (fixed ids, so the offline demo needs no configuration). */
-export const DEFAULT_TENANT_FILE = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'tenant', 'default.yaml')
+export const DEFAULT_TENANT_FILE = join(
+  dirname(fileURLToPath(import.meta.url)),
+  '..',
+  '..',
+  'tenant',
+  'default.yaml',
+)
 
 /** A tenant file that cannot be used, with every problem found. */
 export class TenantFileError extends Error {
@@ -17,7 +23,8 @@ export class TenantFileError extends Error {
   ) {
     super(`Invalid tenant file ${file}:\n${problems.map((p) => `  - ${p}`).join('\n')}`)
     this.name = 'TenantFileError'
-    this.fix = 'Correct the listed fields (see apps/dev-tenant/README.md, "Tenant file"), or omit --tenant-file to use the default tenant.'
+    this.fix =
+      'Correct the listed fields (see apps/dev-tenant/README.md, "Tenant file"), or omit --tenant-file to use the default tenant.'
   }
 }
 

@@ -113,21 +113,42 @@ export const TenantFile = z
   .superRefine((t, ctx) => {
     const seen = new Set<string>()
     t.documents.forEach((d, i) => {
-      if (seen.has(d.id)) ctx.addIssue({ code: 'custom', path: ['documents', i, 'id'], message: `duplicate document id "${d.id}"` })
+      if (seen.has(d.id))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['documents', i, 'id'],
+          message: `duplicate document id "${d.id}"`,
+        })
       seen.add(d.id)
       if (d.dataSource === 'sharePoint' && !t.sites.some((s) => s.id === d.siteId)) {
-        ctx.addIssue({ code: 'custom', path: ['documents', i, 'siteId'], message: `unknown site "${d.siteId}"` })
+        ctx.addIssue({
+          code: 'custom',
+          path: ['documents', i, 'siteId'],
+          message: `unknown site "${d.siteId}"`,
+        })
       }
       if (d.dataSource === 'externalItem' && !t.connections.some((c) => c.id === d.connectionId)) {
-        ctx.addIssue({ code: 'custom', path: ['documents', i, 'connectionId'], message: `unknown connection "${d.connectionId}"` })
+        ctx.addIssue({
+          code: 'custom',
+          path: ['documents', i, 'connectionId'],
+          message: `unknown connection "${d.connectionId}"`,
+        })
       }
       if (d.sensitivityLabelId && !t.sensitivityLabels.some((l) => l.id === d.sensitivityLabelId)) {
-        ctx.addIssue({ code: 'custom', path: ['documents', i, 'sensitivityLabelId'], message: 'unknown sensitivity label' })
+        ctx.addIssue({
+          code: 'custom',
+          path: ['documents', i, 'sensitivityLabelId'],
+          message: 'unknown sensitivity label',
+        })
       }
     })
     t.apps.forEach((a, i) => {
       if (a.kind === 'confidential' && a.secrets.length === 0 && a.certificates.length === 0) {
-        ctx.addIssue({ code: 'custom', path: ['apps', i], message: 'a confidential app needs a secret or a certificate' })
+        ctx.addIssue({
+          code: 'custom',
+          path: ['apps', i],
+          message: 'a confidential app needs a secret or a certificate',
+        })
       }
     })
     if (t.defaultUser && !t.users.some((u) => u.userPrincipalName === t.defaultUser)) {

@@ -21,7 +21,10 @@ export async function redeemAuthorizationCode(
   if (code.expiresAt < Date.now()) throw aadsts.codeInvalid()
   if (form.redirect_uri !== code.redirectUri) throw aadsts.redirectMismatch()
   const verifier = form.code_verifier
-  if (!verifier || createHash('sha256').update(verifier).digest('base64url') !== code.codeChallenge) {
+  if (
+    !verifier ||
+    createHash('sha256').update(verifier).digest('base64url') !== code.codeChallenge
+  ) {
     throw aadsts.pkceMismatch()
   }
   code.redeemed = true

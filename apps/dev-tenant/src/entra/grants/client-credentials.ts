@@ -19,7 +19,10 @@ export async function issueAppOnlyToken(
       `The provided value for scope ${form.scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).`,
     )
   }
-  const roles = resolved.resource === 'graph' ? client.graphApplicationPermissions : resolved.resource.exposedRoles
+  const roles =
+    resolved.resource === 'graph'
+      ? client.graphApplicationPermissions
+      : resolved.resource.exposedRoles
   const access = await ctx.tokens.appOnlyToken({
     resource: resolved.resource,
     client,

@@ -23,7 +23,8 @@ export async function pollDeviceCode(
   if (device.expiresAt < now) throw aadsts.deviceCodeExpired()
   if (device.status === 'denied') throw aadsts.deviceCodeDenied()
   if (device.status === 'pending') {
-    const tooFast = device.lastPollAt !== undefined && now - device.lastPollAt < device.interval * 1000 - 250
+    const tooFast =
+      device.lastPollAt !== undefined && now - device.lastPollAt < device.interval * 1000 - 250
     device.lastPollAt = now
     throw tooFast ? aadsts.slowDown() : aadsts.authorizationPending()
   }

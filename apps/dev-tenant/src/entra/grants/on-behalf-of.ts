@@ -19,7 +19,8 @@ export async function exchangeOnBehalfOf(
   clientAuthMethod: ClientAuthMethod,
   form: Record<string, string>,
 ) {
-  if (form.requested_token_use !== 'on_behalf_of') throw aadsts.missingParameter('requested_token_use')
+  if (form.requested_token_use !== 'on_behalf_of')
+    throw aadsts.missingParameter('requested_token_use')
   const assertion = form.assertion
   if (!assertion) throw aadsts.missingParameter('assertion')
   let kid: string | undefined
@@ -44,7 +45,9 @@ export async function exchangeOnBehalfOf(
   if (typeof claims.exp !== 'number' || claims.exp * 1000 <= now.getTime()) {
     throw aadsts.assertionExpired(now, new Date(Number(claims.exp ?? 0) * 1000))
   }
-  const audiences = [client.clientId, client.appIdUri, `api://${client.clientId}`].filter(Boolean).map((a) => a!.toLowerCase())
+  const audiences = [client.clientId, client.appIdUri, `api://${client.clientId}`]
+    .filter(Boolean)
+    .map((a) => a!.toLowerCase())
   if (typeof claims.aud !== 'string' || !audiences.includes(claims.aud.toLowerCase())) {
     throw aadsts.assertionAudience(String(claims.aud), client.clientId)
   }
@@ -55,7 +58,8 @@ export async function exchangeOnBehalfOf(
   const resolved = resolveScopes(form.scope, ctx.directory)
   if (resolved.resource === 'graph') {
     const missing = resolved.scopes.filter((s) => !client.graphDelegatedPermissions.includes(s))
-    if (!user.consented || missing.length > 0) throw aadsts.consentRequired(client.clientId, client.displayName)
+    if (!user.consented || missing.length > 0)
+      throw aadsts.consentRequired(client.clientId, client.displayName)
   } else if (!user.consented) {
     throw aadsts.consentRequired(client.clientId, client.displayName)
   }

@@ -15,7 +15,8 @@ export async function redeemRefreshToken(
 ) {
   if (!form.refresh_token) throw aadsts.missingParameter('refresh_token')
   const grant = ctx.grants.refreshTokens.get(form.refresh_token)
-  if (!grant || grant.clientId !== client.clientId || grant.expiresAt < Date.now()) throw aadsts.refreshInvalid()
+  if (!grant || grant.clientId !== client.clientId || grant.expiresAt < Date.now())
+    throw aadsts.refreshInvalid()
   const user = ctx.directory.user(grant.userOid)
   if (!user) throw aadsts.userNotFound(grant.userOid)
   enforceSession(user, grant.issuedAt)
