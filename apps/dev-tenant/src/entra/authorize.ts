@@ -80,7 +80,6 @@ function consentScopes(ctx: DevTenantContext, scope: string): string[] {
  */
 export function registerAuthorize(app: Hono, ctx: DevTenantContext): void {
   app.get('/:tenant/oauth2/v2.0/authorize', (c) => {
-    ctx.counters.increment('authorize')
     const q = c.req.query()
     const tenant = c.req.param('tenant')
     try {

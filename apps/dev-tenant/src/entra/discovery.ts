@@ -52,7 +52,6 @@ export function registerDiscovery(app: Hono, ctx: DevTenantContext): void {
     }
 
   app.get('/:tenant/v2.0/.well-known/openid-configuration', (c) => {
-    ctx.counters.increment('openid-configuration')
     return withTenant((tenant, tenantId) => {
       const base = `${ctx.origin}/${tenant}`
       return c.json({
@@ -108,7 +107,6 @@ export function registerDiscovery(app: Hono, ctx: DevTenantContext): void {
   })
 
   app.get('/:tenant/.well-known/openid-configuration', (c) => {
-    ctx.counters.increment('openid-configuration')
     return withTenant((tenant, tenantId) => {
       const base = `${ctx.origin}/${tenant}`
       return c.json({
@@ -160,14 +158,12 @@ export function registerDiscovery(app: Hono, ctx: DevTenantContext): void {
   })
 
   app.get('/:tenant/discovery/v2.0/keys', (c) => {
-    ctx.counters.increment('keys')
     return withTenant((_tenant, tenantId) =>
       c.json({ keys: ctx.keys.published().map((k) => jwk(k, `${ctx.origin}/${tenantId}/v2.0`)) }),
     )(c)
   })
 
   app.get('/:tenant/discovery/keys', (c) => {
-    ctx.counters.increment('keys')
     return withTenant(() => c.json({ keys: ctx.keys.published().map((k) => jwk(k)) }))(c)
   })
 

@@ -71,7 +71,6 @@ async function jsonBody(c: Context): Promise<unknown> {
 export function registerGraph(app: Hono, ctx: DevTenantContext): void {
   for (const version of ['v1.0', 'beta']) {
     app.post(`/${version}/copilot/retrieval`, async (c) => {
-      ctx.counters.increment('graph:retrieval')
       const ids = graphRequestIds(c)
       const body = await jsonBody(c)
       if (body === undefined) {
@@ -96,7 +95,6 @@ export function registerGraph(app: Hono, ctx: DevTenantContext): void {
     })
 
     app.post(`/${version}/$batch`, async (c) => {
-      ctx.counters.increment('graph:batch')
       const ids = graphRequestIds(c)
       const parsed = GraphBatchRequest.safeParse(await jsonBody(c))
       if (!parsed.success) {
