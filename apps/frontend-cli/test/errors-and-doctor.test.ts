@@ -133,6 +133,33 @@ describe('oboe against the dev tenant: commands, errors and fixes', () => {
     }
   })
 
+  it("Should name the backend secret fix when the backend's secret is wrong (seed 401 case)", async () => {
+    const misconfigured = await startBackend(devTenant, { BACKEND_CLIENT_SECRET: 'not-the-secret' })
+    try {
+      const { env } = await signedIn('alice@contoso.dev')
+      const result = await runCli(['retrieve', QUERY], {
+        ...env,
+        BACKEND_API_URL: misconfigured.url,
+      })
+      expect(result.code).toBe(3)
+      expect(result.stderr).toMatch(/AADSTS7000215/)
+      expect(result.stderr).toMatch(/Fix: .*BACKEND_CLIENT_SECRET/)
+      expect(result.stderr).not.toContain('not-the-secret')
+    } finally {
+      await misconfigured.stop()
+    }
+  })
+
+  it('Should sign in again by itself after the session is revoked', async () => {
+    const { env } = await signedIn('bob@contoso.dev')
+    await devTenant.scenario('revoke-session', { user: 'bob@contoso.dev' })
+    const before = await devTenant.counters()
+    const result = await runCli(['retrieve', QUERY, '--max', '1'], env)
+    expect(result.code, result.stderr).toBe(0)
+    expect(result.stderr).toContain('Signing in through your browser')
+    expect(((await devTenant.counters()).authorize ?? 0) - (before.authorize ?? 0)).toBe(1)
+  })
+
   it('Should pass on Graph throttling as exit 3 with the wait from Retry-After', async () => {
     const { env } = await signedIn('alice@contoso.dev')
     await devTenant.fault({
