@@ -5,7 +5,15 @@ import {
 } from './errors/token-validation-error.ts'
 import { claimsChallengeHeader } from './errors/claims-challenge.ts'
 
-/** An RFC 9457 problem document plus oboe's `code` and `fix` members. */
+/**
+ * An RFC 9457 problem document plus oboe's `code` and `fix` members.
+ *
+ * @example
+ * ```ts
+ * const body: ProblemDetails = toProblem(err).body
+ * body.code // e.g. 'token_expired'
+ * ```
+ */
 export interface ProblemDetails {
   type: string
   title: string
@@ -15,7 +23,15 @@ export interface ProblemDetails {
   fix: string
 }
 
-/** A problem document with the headers that go with it (WWW-Authenticate, Retry-After). */
+/**
+ * A problem document with the headers that go with it (WWW-Authenticate, Retry-After).
+ *
+ * @example
+ * ```ts
+ * const { status, headers, body } = toProblem(err)
+ * res.writeHead(status, { 'content-type': 'application/problem+json', ...headers }).end(JSON.stringify(body))
+ * ```
+ */
 export interface ProblemResponse {
   status: number
   headers: Record<string, string>

@@ -1,6 +1,14 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto'
 
-/** AES-256-GCM keys by id; `currentKeyId` encrypts, every listed key can still decrypt. */
+/**
+ * AES-256-GCM keys by id; `currentKeyId` encrypts, every listed key can still decrypt.
+ *
+ * @example
+ * ```ts
+ * // openssl rand -base64 32
+ * const keys: CacheEncryptionKeys = { currentKeyId: '2026-11', keys: { '2026-11': process.env.TOKEN_CACHE_KEY! } }
+ * ```
+ */
 export interface CacheEncryptionKeys {
   currentKeyId: string
   /** 32-byte keys, as bytes or base64 strings. */

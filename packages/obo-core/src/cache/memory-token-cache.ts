@@ -1,7 +1,14 @@
 import { LRUCache } from 'lru-cache'
 import type { CachedToken, TokenCache, TokenCacheEvent } from './token-cache.ts'
 
-/** Options of {@link MemoryTokenCache}. */
+/**
+ * Options of {@link MemoryTokenCache}.
+ *
+ * @example
+ * ```ts
+ * new MemoryTokenCache({ maxEntries: 50_000, maxBytes: 128 * 1024 * 1024, renewBeforeSeconds: 300 })
+ * ```
+ */
 export interface MemoryTokenCacheOptions {
   /** Most entries kept (least recently used evicted first). Default 100,000. */
   maxEntries?: number

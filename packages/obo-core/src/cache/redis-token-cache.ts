@@ -2,7 +2,15 @@ import { randomUUID } from 'node:crypto'
 import { CacheEncryption, type CacheEncryptionKeys } from './cache-encryption.ts'
 import type { CachedToken, TokenCache, TokenCacheLock } from './token-cache.ts'
 
-/** The commands obo-core needs from a Redis client; an ioredis `Redis` or `Cluster` fits. */
+/**
+ * The commands obo-core needs from a Redis client; an ioredis `Redis` or `Cluster` fits.
+ *
+ * @example
+ * ```ts
+ * import { Redis } from 'ioredis'
+ * const client: RedisClientLike = new Redis(process.env.REDIS_URL!)
+ * ```
+ */
 export interface RedisClientLike {
   get(key: string): Promise<string | null>
   set(key: string, value: string, px: 'PX', ttlMs: number): Promise<unknown>
@@ -11,7 +19,18 @@ export interface RedisClientLike {
   eval(script: string, numKeys: number, ...args: (string | number)[]): Promise<unknown>
 }
 
-/** Options of {@link RedisTokenCache}. */
+/**
+ * Options of {@link RedisTokenCache}.
+ *
+ * @example
+ * ```ts
+ * const options: RedisTokenCacheOptions = {
+ *   client: new Redis(process.env.REDIS_URL!),
+ *   encryption: { currentKeyId: 'k2', keys: { k1: process.env.CACHE_KEY_1!, k2: process.env.CACHE_KEY_2! } },
+ *   prefix: 'my-api:obo:',
+ * }
+ * ```
+ */
 export interface RedisTokenCacheOptions {
   /** A connected client, e.g. `new Redis(process.env.REDIS_URL)` from ioredis. */
   client: RedisClientLike

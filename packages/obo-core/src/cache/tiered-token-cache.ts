@@ -1,7 +1,18 @@
 import { MemoryTokenCache } from './memory-token-cache.ts'
 import type { CachedToken, TokenCache, TokenCacheEvent, TokenCacheLock } from './token-cache.ts'
 
-/** Options of {@link TieredTokenCache}. */
+/**
+ * Options of {@link TieredTokenCache}.
+ *
+ * @example
+ * ```ts
+ * new TieredTokenCache({
+ *   memory: new MemoryTokenCache({ maxEntries: 10_000 }),
+ *   distributed: new RedisTokenCache({ client, encryption }),
+ *   log: (line) => logger.warn(line),
+ * })
+ * ```
+ */
 export interface TieredTokenCacheOptions {
   /** L1, in process. Default: a new {@link MemoryTokenCache}. */
   memory?: TokenCache

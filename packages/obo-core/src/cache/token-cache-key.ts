@@ -1,6 +1,13 @@
 import { createHash } from 'node:crypto'
 
-/** Sorted, de-duplicated, lower-cased scopes: the same set gives the same key in any order. */
+/**
+ * Sorted, de-duplicated, lower-cased scopes: the same set gives the same key in any order.
+ *
+ * @example
+ * ```ts
+ * normalizeScopes(['User.Read', ' files.read.all', 'User.Read']) // ['files.read.all', 'user.read']
+ * ```
+ */
 export function normalizeScopes(scopes: readonly string[]): string[] {
   return [...new Set(scopes.map((s) => s.trim().toLowerCase()).filter(Boolean))].sort()
 }

@@ -1,11 +1,30 @@
-/** A Token B as kept in a {@link TokenCache}. `expiresOn` is epoch milliseconds. */
+/**
+ * A Token B as kept in a {@link TokenCache}. `expiresOn` is epoch milliseconds.
+ *
+ * @example
+ * ```ts
+ * await cache.set(key, { accessToken, expiresOn: Date.now() + 3_600_000, scopes: ['User.Read'] })
+ * ```
+ */
 export interface CachedToken {
   accessToken: string
   expiresOn: number
   scopes: readonly string[]
 }
 
-/** A held cross-replica lock; `release` is safe to call more than once. */
+/**
+ * A held cross-replica lock; `release` is safe to call more than once.
+ *
+ * @example
+ * ```ts
+ * const lock = await cache.lock?.(key, 15_000)
+ * try {
+ *   // exchange, then store the result
+ * } finally {
+ *   await lock?.release()
+ * }
+ * ```
+ */
 export interface TokenCacheLock {
   release(): Promise<void>
 }
@@ -32,7 +51,14 @@ export interface TokenCache {
   waitFor?(key: string, timeoutMs: number): Promise<CachedToken | undefined>
 }
 
-/** Events a cache reports through its `onEvent` option. */
+/**
+ * Events a cache reports through its `onEvent` option.
+ *
+ * @example
+ * ```ts
+ * new MemoryTokenCache({ onEvent: (e) => e.type === 'cache.eviction' && evictions.inc() })
+ * ```
+ */
 export type TokenCacheEvent =
   | { type: 'cache.eviction'; tier: 'memory'; reason: string }
   | { type: 'cache.fallback'; tier: 'redis'; operation: string; error: unknown }

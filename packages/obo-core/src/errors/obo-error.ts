@@ -1,4 +1,11 @@
-/** Stable codes of {@link OboError}. Callers branch on these, never on `message`. */
+/**
+ * Stable codes of {@link OboError}. Callers branch on these, never on `message`.
+ *
+ * @example
+ * ```ts
+ * if (err instanceof OboError && err.code === 'consent_required') showConsentHelp(err.fix)
+ * ```
+ */
 export type OboErrorCode =
   | 'consent_required'
   | 'interaction_required'
@@ -52,7 +59,14 @@ const CALLER_STATUS: Record<OboErrorCode, number> = {
   unknown: 502,
 }
 
-/** Options of the {@link OboError} constructor. */
+/**
+ * Options of the {@link OboError} constructor.
+ *
+ * @example
+ * ```ts
+ * new OboError('throttled', 'Too many requests', { retryAfterSeconds: 30 })
+ * ```
+ */
 export interface OboErrorOptions {
   aadsts?: number
   status?: number

@@ -1,6 +1,13 @@
 import { OboError, type OboErrorCode } from './obo-error.ts'
 
-/** What the token endpoint answered, as recorded by the transport. */
+/**
+ * What the token endpoint answered, as recorded by the transport.
+ *
+ * @example
+ * ```ts
+ * oboErrorFromTokenResponse({ status: 429, headers: { 'retry-after': '5' }, body: {} }).retryAfterSeconds // 5
+ * ```
+ */
 export interface TokenEndpointResponse {
   status: number
   headers: Record<string, string>
@@ -75,7 +82,15 @@ function asErrorBody(body: unknown): ErrorBody {
   return out
 }
 
-/** Seconds from a Retry-After header (delta-seconds or HTTP date), undefined when absent or bad. */
+/**
+ * Seconds from a Retry-After header (delta-seconds or HTTP date), undefined when absent or bad.
+ *
+ * @example
+ * ```ts
+ * parseRetryAfter('120') // 120
+ * parseRetryAfter('Wed, 21 Oct 2026 07:28:00 GMT') // seconds until then
+ * ```
+ */
 export function parseRetryAfter(value: string | undefined, now = Date.now()): number | undefined {
   if (!value) return undefined
   const trimmed = value.trim()

@@ -1,4 +1,11 @@
-/** Stable codes of {@link TokenValidationError}. Callers branch on these, never on `message`. */
+/**
+ * Stable codes of {@link TokenValidationError}. Callers branch on these, never on `message`.
+ *
+ * @example
+ * ```ts
+ * if (err instanceof TokenValidationError && err.code === 'ERR_TOKEN_EXPIRED') refreshAndRetry()
+ * ```
+ */
 export type TokenValidationErrorCode =
   | 'ERR_TOKEN_MISSING'
   | 'ERR_TOKEN_TOO_LARGE'

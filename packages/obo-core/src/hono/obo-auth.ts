@@ -6,13 +6,35 @@ import type {
   ValidatedAccessToken,
 } from '../validation/access-token-validator.ts'
 
-/** The context variables {@link oboAuth} sets: `c.get('accessToken')`. */
+/**
+ * The context variables {@link oboAuth} sets: `c.get('accessToken')`.
+ *
+ * @example
+ * ```ts
+ * app.get('/v1/me', (c) => c.json({ oid: c.get('accessToken').objectId }))
+ * ```
+ */
 export type OboAuthVariables = { accessToken: ValidatedAccessToken }
 
-/** The Hono environment of routes behind {@link oboAuth}. */
+/**
+ * The Hono environment of routes behind {@link oboAuth}.
+ *
+ * @example
+ * ```ts
+ * const app = new Hono<OboAuthEnv>()
+ * app.use('*', oboAuth({ validator }))
+ * ```
+ */
 export type OboAuthEnv = { Variables: OboAuthVariables }
 
-/** Options of {@link oboAuth}. */
+/**
+ * Options of {@link oboAuth}.
+ *
+ * @example
+ * ```ts
+ * oboAuth({ validator: createAccessTokenValidator({ authorityHost, tenantId, audiences }) })
+ * ```
+ */
 export interface OboAuthOptions {
   validator: Pick<AccessTokenValidator, 'validate'>
 }

@@ -1,10 +1,24 @@
 import { rootCertificates } from 'node:tls'
 import { Agent, fetch as undiciFetch } from 'undici'
 
-/** The subset of `fetch` obo-core uses; pass your own to add proxies, tracing or a private CA. */
+/**
+ * The subset of `fetch` obo-core uses; pass your own to add proxies, tracing or a private CA.
+ *
+ * @example
+ * ```ts
+ * const fetch: FetchLike = (url, init) => globalThis.fetch(url, { ...init, keepalive: true })
+ * ```
+ */
 export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>
 
-/** How obo-core reaches the authority: a custom fetch, or the PEM of an extra CA to trust. */
+/**
+ * How obo-core reaches the authority: a custom fetch, or the PEM of an extra CA to trust.
+ *
+ * @example
+ * ```ts
+ * createAccessTokenValidator({ ...options, ca: readFileSync(process.env.AUTHORITY_CA_FILE!) })
+ * ```
+ */
 export interface HttpOptions {
   /** A fetch implementation. Default: the global fetch (honours NODE_EXTRA_CA_CERTS). */
   fetch?: FetchLike

@@ -1,6 +1,14 @@
 import type { FetchLike } from './fetch.ts'
 
-/** The members of an OpenID Provider configuration document that obo-core reads. */
+/**
+ * The members of an OpenID Provider configuration document that obo-core reads.
+ *
+ * @example
+ * ```ts
+ * const meta: OpenIdConfiguration = await fetchOpenIdConfiguration(fetch, url)
+ * meta.token_endpoint
+ * ```
+ */
 export interface OpenIdConfiguration {
   issuer: string
   jwks_uri: string
@@ -41,7 +49,14 @@ export async function fetchOpenIdConfiguration(
   return body as OpenIdConfiguration
 }
 
-/** `https://host[:port]` without a trailing slash; only https authorities are accepted. */
+/**
+ * `https://host[:port]` without a trailing slash; only https authorities are accepted.
+ *
+ * @example
+ * ```ts
+ * normalizeAuthorityHost('https://login.microsoftonline.com/') // 'https://login.microsoftonline.com'
+ * ```
+ */
 export function normalizeAuthorityHost(authorityHost: string): string {
   const url = new URL(authorityHost)
   if (url.protocol !== 'https:') {

@@ -30,13 +30,34 @@ import { TokenEndpointTransport } from './token-endpoint-transport.ts'
  * How the backend proves its identity to the token endpoint: a client secret, a certificate
  * (PEM; msal-node signs the client assertion), or an async provider of a client assertion
  * (federated credentials, managed identity).
+ *
+ * @example
+ * ```ts
+ * const credential: ClientCredential = {
+ *   certificate: { privateKeyPem: readFileSync('key.pem', 'utf8'), certificatePem: readFileSync('cert.pem', 'utf8') },
+ * }
+ * ```
  */
 export type ClientCredential =
   | { clientSecret: string }
   | { certificate: { privateKeyPem: string; certificatePem: string; sendX5c?: boolean } }
   | { clientAssertion: () => Promise<string> }
 
-/** Options of {@link createOnBehalfOfClient}. */
+/**
+ * Options of {@link createOnBehalfOfClient}.
+ *
+ * @example
+ * ```ts
+ * createOnBehalfOfClient({
+ *   authorityHost, tenantId, clientId,
+ *   credential: { clientSecret },
+ *   cache: new TieredTokenCache({ distributed: redisCache }),
+ *   clientCapabilities: ['cp1'],
+ *   timeoutMs: 5_000,
+ *   retry: { maxRetries: 2, maxRetryAfterSeconds: 10 },
+ * })
+ * ```
+ */
 export interface OnBehalfOfClientOptions extends HttpOptions {
   /** `https://login.microsoftonline.com` or another https authority host. */
   authorityHost: string
@@ -69,7 +90,14 @@ export interface OnBehalfOfClientOptions extends HttpOptions {
   log?: (line: string) => void
 }
 
-/** Options of one {@link OnBehalfOfClient.acquire} call. */
+/**
+ * Options of one {@link OnBehalfOfClient.acquire} call.
+ *
+ * @example
+ * ```ts
+ * await obo.acquire(tokenA, { scopes: ['https://graph.microsoft.com/.default'], claims: challenge.claims })
+ * ```
+ */
 export interface AcquireOptions {
   /** Downstream scopes, e.g. `['https://graph.microsoft.com/Files.Read.All']`. */
   scopes: string[]
@@ -78,7 +106,14 @@ export interface AcquireOptions {
   correlationId?: string
 }
 
-/** A Token B. */
+/**
+ * A Token B.
+ *
+ * @example
+ * ```ts
+ * const { accessToken, expiresOn, fromCache } = await obo.acquire(tokenA, { scopes })
+ * ```
+ */
 export interface AcquiredToken {
   accessToken: string
   expiresOn: Date
@@ -86,7 +121,16 @@ export interface AcquiredToken {
   fromCache: boolean
 }
 
-/** The On-Behalf-Of client returned by {@link createOnBehalfOfClient}. */
+/**
+ * The On-Behalf-Of client returned by {@link createOnBehalfOfClient}.
+ *
+ * @example
+ * ```ts
+ * const obo: OnBehalfOfClient = createOnBehalfOfClient(options)
+ * await obo.ready()
+ * const tokenB = await obo.acquire(tokenA, { scopes })
+ * ```
+ */
 export interface OnBehalfOfClient {
   /** Exchanges Token A for a token for `scopes`, from the cache when it holds a fresh one. */
   acquire(assertion: string, options: AcquireOptions): Promise<AcquiredToken>

@@ -8,6 +8,12 @@ import type { FetchLike } from '../http/fetch.ts'
  * token endpoint refuses, keeps the classified {@link OboError} (status, body, Retry-After) so the
  * client reports that instead of msal-node's flattened error. msal-node sees a failed request
  * and stops; retries are obo-core's.
+ *
+ * @example
+ * ```ts
+ * const transport = new TokenEndpointTransport(fetch, 10_000)
+ * new ConfidentialClientApplication({ auth, system: { networkClient: transport } })
+ * ```
  */
 export class TokenEndpointTransport implements INetworkModule {
   failure: OboError | undefined

@@ -11,7 +11,19 @@ import {
 } from '../http/openid-configuration.ts'
 import { SigningKeys, type SigningKeysOptions } from './signing-keys.ts'
 
-/** Options of {@link createAccessTokenValidator}. Give `tenantId` or `allowedTenants`. */
+/**
+ * Options of {@link createAccessTokenValidator}. Give `tenantId` or `allowedTenants`.
+ *
+ * @example
+ * ```ts
+ * const options: AccessTokenValidatorOptions = {
+ *   authorityHost: 'https://login.microsoftonline.com',
+ *   allowedTenants: ['7d1c5a0e-3b2f-4c8a-9e61-2f0b8d4a6c11'],
+ *   audiences: [clientId, `api://${clientId}`],
+ *   allowedClientApps: [cliClientId],
+ * }
+ * ```
+ */
 export interface AccessTokenValidatorOptions extends HttpOptions {
   /** `https://login.microsoftonline.com` or another https authority host. */
   authorityHost: string
@@ -37,7 +49,15 @@ export interface AccessTokenValidatorOptions extends HttpOptions {
   keys?: Omit<SigningKeysOptions, 'timeoutMs'>
 }
 
-/** A Token A that passed every check. Authorize by `tenantId` + `objectId`, never by `username`. */
+/**
+ * A Token A that passed every check. Authorize by `tenantId` + `objectId`, never by `username`.
+ *
+ * @example
+ * ```ts
+ * const { tenantId, objectId, scopes } = await validator.validate(bearer)
+ * const partition = `${tenantId}:${objectId}`
+ * ```
+ */
 export interface ValidatedAccessToken {
   raw: string
   claims: JWTPayload & Record<string, unknown>
@@ -51,7 +71,15 @@ export interface ValidatedAccessToken {
   expiresAt: Date
 }
 
-/** The validator returned by {@link createAccessTokenValidator}. */
+/**
+ * The validator returned by {@link createAccessTokenValidator}.
+ *
+ * @example
+ * ```ts
+ * const validator: AccessTokenValidator = createAccessTokenValidator(options)
+ * await validator.ready() // at start-up, so the first request does not wait for keys
+ * ```
+ */
 export interface AccessTokenValidator {
   /** Validates a compact JWS access token; throws a {@link TokenValidationError}. */
   validate(token: string): Promise<ValidatedAccessToken>

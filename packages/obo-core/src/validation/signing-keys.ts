@@ -2,7 +2,14 @@ import { importJWK, type CryptoKey } from 'jose'
 import { TokenValidationError } from '../errors/token-validation-error.ts'
 import type { FetchLike } from '../http/fetch.ts'
 
-/** Options of {@link SigningKeys}. */
+/**
+ * Options of {@link SigningKeys}.
+ *
+ * @example
+ * ```ts
+ * createAccessTokenValidator({ ...options, keys: { minRefreshIntervalSeconds: 300, maxStaleSeconds: 86_400 } })
+ * ```
+ */
 export interface SigningKeysOptions {
   /** Least time between two refreshes of the key set (unknown kid or background). Default 300 s. */
   minRefreshIntervalSeconds?: number

@@ -1,0 +1,12 @@
+import { defineConfig } from 'tsdown'
+
+// ESM + declarations for publishing; the workspace itself uses the TypeScript sources.
+export default defineConfig({
+  entry: { index: 'src/index.ts', 'hono/index': 'src/hono/index.ts' },
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  dts: true,
+  clean: true,
+  sourcemap: true,
+})
