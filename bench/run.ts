@@ -38,7 +38,7 @@ let failed = false
 for (const part of parts.filter((p) => only.length === 0 || only.includes(p.name))) {
   const out = join(outDir, `${part.name}.json`)
   console.error(`\n## ${part.name}: ${part.script}`)
-  const env = { ...process.env, BENCH_OUT: out }
+  const env: NodeJS.ProcessEnv = { ...process.env, BENCH_OUT: out }
   delete env.CI
   const r = spawnSync(join(root, 'node_modules/.bin/tsx'), [join(root, part.script)], {
     env,

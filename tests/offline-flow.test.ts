@@ -10,7 +10,7 @@ let tokenA: string
 
 beforeAll(async () => {
   stack = await startStack()
-  const apps = tenantApps(stack.devTenant)
+  const apps = tenantApps(stack.devTenant.tenant)
   tokenA = await signIn(stack.devTenant, {
     clientId: apps.frontendClientId,
     scope: `api://${apps.backendClientId}/access_as_user`,

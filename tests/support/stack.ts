@@ -42,8 +42,8 @@ export interface Stack {
 }
 
 /** The frontend (public) and backend (confidential) apps of the dev tenant's tenant file. */
-export function tenantApps(devTenant: DevTenant) {
-  const { apps } = devTenant.tenant
+export function tenantApps(tenant: Pick<DevTenant['tenant'], 'apps'>) {
+  const { apps } = tenant
   const frontend = apps.find((a) => a.kind === 'public')
   const backend = apps.find(
     (a) => a.kind === 'confidential' && a.exposedScopes.includes('access_as_user'),
@@ -99,7 +99,7 @@ function waitForLine(
 /** Starts the dev tenant and the backend (as processes) and returns the CLI runner. */
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const devTenant = await startDevTenant({ autoSignIn: options.autoSignIn ?? true })
-  const apps = tenantApps(devTenant)
+  const apps = tenantApps(devTenant.tenant)
   const common = {
     TENANT_ID: devTenant.tenantId,
     BACKEND_CLIENT_ID: apps.backendClientId,
