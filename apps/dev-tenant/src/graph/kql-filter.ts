@@ -1,4 +1,4 @@
-import { parseKql, type KqlNode } from '@oboe/contracts'
+import { readKql, type KqlExpression } from './kql-parser.ts'
 import type { CorpusDocument } from '../tenant/schema.ts'
 
 /** A document predicate compiled from a filterExpression. */
@@ -92,7 +92,7 @@ function compareDates(
 
 function matchText(
   actual: string | undefined,
-  node: Extract<KqlNode, { type: 'restriction' }>,
+  node: Extract<KqlExpression, { kind: 'match' }>,
 ): boolean {
   const a = lower(actual)
   const v = lower(node.value)
@@ -124,15 +124,15 @@ function matchText(
   return node.operator === '<>' ? !ok : ok
 }
 
-function evaluate(node: KqlNode, doc: CorpusDocument, now: Date): boolean {
-  switch (node.type) {
+function evaluate(node: KqlExpression, doc: CorpusDocument, now: Date): boolean {
+  switch (node.kind) {
     case 'and':
-      return node.children.every((n) => evaluate(n, doc, now))
+      return node.items.every((n) => evaluate(n, doc, now))
     case 'or':
-      return node.children.some((n) => evaluate(n, doc, now))
+      return node.items.some((n) => evaluate(n, doc, now))
     case 'not':
-      return !evaluate(node.child, doc, now)
-    case 'restriction': {
+      return !evaluate(node.item, doc, now)
+    case 'match': {
       const actual = propertyValue(doc, node.property)
       if (node.property === 'LastModifiedTime')
         return compareDates(actual, node.operator, node.value, now)
@@ -161,9 +161,9 @@ export function compileFilter(
   options: { connector: boolean; onInvalid: (reason: string) => void },
 ): DocumentFilter {
   if (!expression || !expression.trim()) return () => true
-  let ast: KqlNode
+  let ast: KqlExpression
   try {
-    ast = parseKql(expression, options.connector ? { extraProperties: 'any' } : {})
+    ast = readKql(expression, { connector: options.connector })
   } catch (e) {
     options.onInvalid((e as Error).message)
     return () => true
