@@ -391,6 +391,24 @@ describe('hostile tokens are refused before any token-endpoint call', () => {
   })
 })
 
+describe('oboAuth', () => {
+  it('adds the caller’s members to the problem+json of a refused token', async () => {
+    const validator = createAccessTokenValidator(validatorOptions())
+    const withId = new Hono<OboAuthEnv>()
+    withId.use('*', oboAuth({ validator, extendProblem: () => ({ requestId: 'req-1' }) }))
+    withId.get('/', (c) => c.text(c.get('accessToken').objectId))
+    const refused = await withId.request('/', { headers: { authorization: 'Bearer x.y.z' } })
+    expect(refused.status).toBe(401)
+    expect(await refused.json()).toMatchObject({
+      requestId: 'req-1',
+      code: 'invalid_token',
+      status: 401,
+    })
+    const ok = await withId.request('/', { headers: { authorization: `Bearer ${validToken}` } })
+    expect(await ok.text()).toBe('1a2b3c4d-0001-4a00-8000-00000000a11c')
+  })
+})
+
 describe('validator policies', () => {
   const code = async (p: Promise<unknown>) =>
     p.then(

@@ -1,4 +1,4 @@
-import type { MiddlewareHandler } from 'hono'
+import type { Context, MiddlewareHandler } from 'hono'
 import { TokenValidationError } from '../errors/token-validation-error.ts'
 import { toProblem } from '../problem.ts'
 import type {
@@ -37,6 +37,8 @@ export type OboAuthEnv = { Variables: OboAuthVariables }
  */
 export interface OboAuthOptions {
   validator: Pick<AccessTokenValidator, 'validate'>
+  /** Members added to the problem+json of a refused token, e.g. the request id. */
+  extendProblem?: (c: Context) => Record<string, unknown>
 }
 
 /**
@@ -51,7 +53,7 @@ export interface OboAuthOptions {
  * import { oboAuth, type OboAuthEnv } from '@oboe/obo-core/hono'
  *
  * const app = new Hono<OboAuthEnv>()
- * app.use('/v1/*', oboAuth({ validator }))
+ * app.use('/v1/*', oboAuth({ validator, extendProblem: (c) => ({ requestId: c.req.header('x-request-id') }) }))
  * app.get('/v1/me', (c) => c.json({ oid: c.get('accessToken').objectId }))
  * ```
  */
@@ -71,7 +73,10 @@ export function oboAuth(options: OboAuthOptions): MiddlewareHandler<OboAuthEnv> 
       const problem = toProblem(err)
       for (const [name, value] of Object.entries(problem.headers)) c.header(name, value)
       c.header('content-type', 'application/problem+json')
-      return c.body(JSON.stringify(problem.body), problem.status as 401)
+      const body = options.extendProblem
+        ? { ...options.extendProblem(c), ...problem.body }
+        : problem.body
+      return c.body(JSON.stringify(body), problem.status as 401)
     }
     await next()
   }
