@@ -19,10 +19,13 @@ interface ClientResult<T> {
   response?: Response
 }
 
+/** Where the backend is, how to get Token A, and how long to wait for an answer. */
 export interface BackendApiOptions {
   baseUrl: string
   signIn: SignIn
+  /** Named in fixes (the Application ID URI api://<BACKEND_CLIENT_ID>). */
   BACKEND_CLIENT_ID?: string
+  /** Per request; the backend's own Graph deadline is 30 s by default. */
   timeoutMs?: number
   /** Called before a new interactive sign-in, so a spinner can step aside. */
   onSignIn?: () => void

@@ -11,9 +11,15 @@ export interface CommandContext {
   api: BackendApi
 }
 
-export function createContext(options: { json?: boolean } = {}): CommandContext {
-  const config = loadConfig()
-  const terminal = new Terminal({ json: options.json ?? false })
+/**
+ * Reads the configuration (unless given one) and wires the sign-in and the backend client to
+ * the terminal: sign-in prompts go to stderr and stop the spinner first.
+ */
+export function createContext(
+  options: { json?: boolean; config?: ResolvedCliConfig; terminal?: Terminal } = {},
+): CommandContext {
+  const config = options.config ?? loadConfig()
+  const terminal = options.terminal ?? new Terminal({ json: options.json ?? false })
   const timeoutSeconds = Number(process.env.OBOE_LOGIN_TIMEOUT_SECONDS)
   const signIn = new SignIn({
     config,

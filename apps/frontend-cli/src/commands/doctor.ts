@@ -9,11 +9,7 @@ export function registerDoctor(program: Command): void {
     .description("Run the seed's Verification Checklist against the configured tenant and backend")
     .action(async () => {
       const terminal = new Terminal()
-      const timeoutSeconds = Number(process.env.OBOE_LOGIN_TIMEOUT_SECONDS)
-      const results = await runDoctor(
-        terminal,
-        timeoutSeconds > 0 ? { interactiveTimeoutMs: timeoutSeconds * 1000 } : {},
-      )
+      const results = await runDoctor(terminal)
       process.exitCode = doctorExitCode(results)
     })
 }

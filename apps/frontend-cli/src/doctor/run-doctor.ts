@@ -1,7 +1,6 @@
 import { ExitCode } from '../errors/exit-code.ts'
 import type { AuthenticationResult } from '@azure/msal-node'
-import { BackendApi } from '../api/backend-api.ts'
-import { SignIn } from '../auth/sign-in.ts'
+import { createContext } from '../commands/context.ts'
 import { loadConfig, readEnvironment, type ResolvedCliConfig } from '../config/load-config.ts'
 import { CliError } from '../errors/cli-error.ts'
 import { entraFix } from '../errors/entra-fixes.ts'
@@ -31,10 +30,7 @@ const GRAPH_PHASE_CODES = new Set([
  * Each check prints as soon as it is known; a check whose prerequisite failed is reported as
  * not checked rather than guessed.
  */
-export async function runDoctor(
-  terminal: Terminal,
-  options: { interactiveTimeoutMs?: number } = {},
-): Promise<CheckResult[]> {
+export async function runDoctor(terminal: Terminal): Promise<CheckResult[]> {
   const results: CheckResult[] = []
   const c = terminal.colors
   const report = (result: CheckResult) => {
@@ -134,17 +130,7 @@ export async function runDoctor(
     report(failure(names.authority, error, config, 'authority'))
   }
 
-  const signIn = new SignIn({
-    config,
-    print: (message) => terminal.note(message),
-    browser: process.env.BROWSER || undefined,
-    ...(options.interactiveTimeoutMs ? { interactiveTimeoutMs: options.interactiveTimeoutMs } : {}),
-  })
-  const api = new BackendApi({
-    baseUrl: config.BACKEND_API_URL,
-    signIn,
-    BACKEND_CLIENT_ID: config.BACKEND_CLIENT_ID,
-  })
+  const { signIn, api } = createContext({ config, terminal })
 
   let backendOk = false
   try {
