@@ -408,6 +408,9 @@ try {
   notes.duration_s = round((Date.now() - t0) / 1000, 1)
   const svg = renderHitLatencyChart(chart)
   writeFileSync(resolve(import.meta.dirname, 'hit-latency.svg'), svg)
+  // Under the root runner (bench.md) the chart also goes next to bench/results.json.
+  if (process.env.BENCH_OUT)
+    writeFileSync(resolve(import.meta.dirname, '../../../bench/hit-latency.svg'), svg)
   const out = process.env.BENCH_OUT
   const result = JSON.stringify({ metrics, notes }, null, 2)
   if (out) writeFileSync(out, result)

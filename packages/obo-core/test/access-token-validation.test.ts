@@ -379,6 +379,7 @@ describe('hostile tokens are refused before any token-endpoint call', () => {
     expect(body.fix.length).toBeGreaterThan(10)
     if (token) expect(JSON.stringify(body)).not.toContain(token)
     const after = await t.tenant.counters()
+    expect(after.token ?? 0).toBe(before.token ?? 0)
     expect(after['token:obo'] ?? 0).toBe(before['token:obo'] ?? 0)
   })
 
