@@ -102,6 +102,24 @@ describe('oboe against the dev tenant: commands, errors and fixes', () => {
     expect(printedUrls(result.stdout).length).toBeGreaterThan(1)
   })
 
+  it('Should scope the hits with --filter (KQL) and refuse invalid KQL with exit 1 and its fix', async () => {
+    const { env } = await signedIn('alice@contoso.dev')
+    const scoped = await runCli(
+      ['retrieve', QUERY, '--filter', 'FileExtension:"docx"', '--json'],
+      env,
+    )
+    expect(scoped.code, scoped.stderr).toBe(0)
+    const hits = (JSON.parse(scoped.stdout) as { retrievalHits: { webUrl: string }[] })
+      .retrievalHits
+    expect(hits.length).toBeGreaterThan(0)
+    for (const hit of hits) expect(hit.webUrl).toMatch(/\.docx$/)
+
+    const invalid = await runCli(['retrieve', QUERY, '--filter', 'Author:(unclosed'], env)
+    expect(invalid.code).toBe(1)
+    expect(invalid.stderr).toContain('invalid_filter')
+    expect(invalid.stderr).toMatch(/Fix: /)
+  })
+
   it('Should complete an MFA claims challenge by signing in again with the claims (dave)', async () => {
     const { env, login } = await signedIn('dave@contoso.dev')
     expect(login.code, login.stderr).toBe(0)
