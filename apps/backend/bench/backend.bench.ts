@@ -13,12 +13,12 @@ import { parse as parseYaml } from 'yaml'
 /**
  * Backend throughput against a bare Hono route making the same Graph call (bench.md convention):
  * autocannon on POST /v1/retrieval with USERS users' real Token As (one per request in turn),
- * Token B cache warm, dev-tenant Graph with no added latency. Rounds alternate bare and backend
- * so both see the same machine state. Writes { metrics, notes } to $BENCH_OUT.
+ * Token B cache warm, dev-tenant Graph with no added latency. Short runs alternate bare and
+ * backend (ABBA) so both see the same machine state. Writes { metrics, notes } to $BENCH_OUT.
  */
 const USERS = Number(process.env.BENCH_USERS ?? 1000)
-const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 8)
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
+const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 3)
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 10)
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32)
 const QUERY = { queryString: 'How do I set up the corporate VPN?', dataSource: 'sharePoint' }
 
@@ -105,12 +105,12 @@ function rssMb(pid: number): number {
   return Math.round((kb / 1024) * 10) / 10
 }
 
-function load(url: string, tokens: string[]): Promise<autocannon.Result> {
+function load(url: string, tokens: string[], duration = DURATION_S): Promise<autocannon.Result> {
   let i = 0
   return autocannon({
     url: `${url}/v1/retrieval`,
     connections: CONNECTIONS,
-    duration: DURATION_S,
+    duration,
     requests: [
       {
         method: 'POST',
@@ -242,21 +242,26 @@ async function main(): Promise<void> {
     log(`warm in ${Math.round(performance.now() - began)} ms`)
     const exchangesBefore = (await devTenant.counters())['token:obo'] ?? 0
 
+    // One unmeasured run each, so neither is measured with a cold JIT.
+    await load(bare.url, tokenBs, 2)
+    await load(backend.url, tokenAs, 2)
     const rssStart = rssMb(backend.child.pid!)
     const results = { backend: [] as autocannon.Result[], bare: [] as autocannon.Result[] }
     const rssByRound: number[] = []
+    // Short runs in ABBA order, so load from elsewhere on the machine and drift hit both alike.
     for (let round = 1; round <= ROUNDS; round++) {
-      const b = await load(bare.url, tokenBs)
-      results.bare.push(b)
-      log(
-        `round ${round} bare: ${b.requests.average} req/s, non-2xx ${b.non2xx}, errors ${b.errors}`,
-      )
-      const r = await load(backend.url, tokenAs)
-      results.backend.push(r)
-      rssByRound.push(rssMb(backend.child.pid!))
-      log(
-        `round ${round} backend: ${r.requests.average} req/s, non-2xx ${r.non2xx}, errors ${r.errors}, rss ${rssByRound.at(-1)} MB`,
-      )
+      const order =
+        round % 2 === 1 ? (['bare', 'backend'] as const) : (['backend', 'bare'] as const)
+      for (const target of order) {
+        const r =
+          target === 'bare' ? await load(bare.url, tokenBs) : await load(backend.url, tokenAs)
+        results[target].push(r)
+        if (target === 'backend') rssByRound.push(rssMb(backend.child.pid!))
+        log(
+          `round ${round} ${target}: ${r.requests.average} req/s, non-2xx ${r.non2xx}, errors ${r.errors}` +
+            (target === 'backend' ? `, rss ${rssByRound.at(-1)} MB` : ''),
+        )
+      }
     }
     const rssEnd = rssMb(backend.child.pid!)
     const exchangesDuringLoad = ((await devTenant.counters())['token:obo'] ?? 0) - exchangesBefore

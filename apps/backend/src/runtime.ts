@@ -2,9 +2,12 @@ import { readFileSync } from 'node:fs'
 import { rootCertificates } from 'node:tls'
 import type { BackendConfig } from '@oboe/contracts'
 import {
+  RedisTokenCache,
+  TieredTokenCache,
   createAccessTokenValidator,
   createOnBehalfOfClient,
   type ClientCredential,
+  type TokenCache,
 } from '@oboe/obo-core'
 import { Redis } from 'ioredis'
 import type { Logger } from 'pino'
@@ -96,7 +99,20 @@ export function createRuntime(
     ...http,
     ...(config.ALLOWED_CLIENT_APPS.length > 0 && { allowedClientApps: config.ALLOWED_CLIENT_APPS }),
   })
+  // With Redis, Token B is shared by replicas (encrypted at rest) behind an in-process L1.
+  const cache: TokenCache | undefined =
+    redis && config.TOKEN_CACHE_ENCRYPTION_KEY
+      ? new TieredTokenCache({
+          distributed: new RedisTokenCache({
+            client: redis,
+            encryption: { currentKeyId: 'k1', keys: { k1: config.TOKEN_CACHE_ENCRYPTION_KEY } },
+            prefix: 'oboe:obo:',
+          }),
+          log: (line) => logger.warn(line),
+        })
+      : undefined
   const obo = createOnBehalfOfClient({
+    ...(cache && { cache }),
     authorityHost: config.AUTHORITY_HOST,
     tenantId: config.TENANT_ID,
     clientId: config.BACKEND_CLIENT_ID,

@@ -64,6 +64,26 @@ describe('input', () => {
     expect(problem.code).toBe('payload_too_large')
   })
 
+  it('counts a chunked body (no Content-Length) as it is read and refuses it over 64 KB', async () => {
+    const chunk = new TextEncoder().encode(
+      `{"queryString":"VPN","dataSource":"sharePoint","padding":"${'x'.repeat(70 * 1024)}"}`,
+    )
+    const body = new ReadableStream({
+      start(controller) {
+        controller.enqueue(chunk)
+        controller.close()
+      },
+    })
+    const res = await fetch(`${backend.url}/v1/retrieval`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${tokenA}` },
+      body,
+      duplex: 'half',
+    } as RequestInit)
+    const problem = await problemOf(res, 413)
+    expect(problem.code).toBe('payload_too_large')
+  })
+
   it('answers 400 naming the field for a body that does not match the schema', async () => {
     const empty = await problemOf(
       await retrieve({ queryString: '', dataSource: 'sharePoint' }),
