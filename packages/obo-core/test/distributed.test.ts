@@ -106,6 +106,42 @@ describe('Redis failures never fail a request', () => {
   }, 60_000)
 })
 
+describe('a failing cache never fails a request, even without a tier in front', () => {
+  it('a bare RedisTokenCache on a dead Redis: every acquire still succeeds, fallbacks reported', async () => {
+    const dead = new Redis('redis://127.0.0.1:1', {
+      maxRetriesPerRequest: 0,
+      enableOfflineQueue: false,
+      lazyConnect: true,
+      retryStrategy: () => null,
+    })
+    dead.on('error', () => {})
+    const events: string[] = []
+    const lines: string[] = []
+    const obo = createOnBehalfOfClient({
+      authorityHost: t.url,
+      tenantId: TENANT_ID,
+      clientId: BACKEND_ID,
+      credential: { clientSecret: BACKEND_SECRET },
+      ca: t.caPem,
+      cache: new RedisTokenCache({
+        client: dead,
+        encryption: { currentKeyId: 'k1', keys: { k1: cacheKey } },
+      }),
+      onEvent: (e) => events.push(e.type),
+      log: (l) => lines.push(l),
+    })
+    const tokenA = await t.signIn('alice@contoso.dev')
+    for (let i = 0; i < 3; i++) {
+      await expect(obo.acquire(tokenA, { scopes: GRAPH_SCOPES })).resolves.toMatchObject({
+        fromCache: false,
+      })
+    }
+    expect(events.filter((e) => e === 'cache.fallback').length).toBeGreaterThanOrEqual(3)
+    expect(lines).toHaveLength(1)
+    expect(lines.join('\n')).not.toContain(tokenA)
+  })
+})
+
 describe('property: no user ever receives another user’s token', () => {
   it('holds under concurrency and evictions (fast-check)', async () => {
     const users = ['alice', 'bob']

@@ -205,6 +205,7 @@ export function createOnBehalfOfClient(options: OnBehalfOfClientOptions): OnBeha
   const fresh = (t: CachedToken | undefined): t is CachedToken =>
     t !== undefined && t.expiresOn - renewMs > Date.now()
 
+  let lastCacheLogAt = Number.NEGATIVE_INFINITY
   const cacheOp = async <T>(
     operation: string,
     fn: () => T | Promise<T>,
@@ -215,7 +216,11 @@ export function createOnBehalfOfClient(options: OnBehalfOfClientOptions): OnBeha
     } catch (error) {
       // A failing cache must never fail the request: carry on as on a miss.
       emit({ type: 'cache.fallback', tier: 'cache', operation, error })
-      log(`obo-core: token cache ${operation} failed, continuing without it (${describe(error)})`)
+      // One line per minute at most: an outage must not flood the logs.
+      if (Date.now() - lastCacheLogAt > 60_000) {
+        lastCacheLogAt = Date.now()
+        log(`obo-core: token cache ${operation} failed, continuing without it (${describe(error)})`)
+      }
       return fallback
     }
   }
@@ -325,10 +330,15 @@ export function createOnBehalfOfClient(options: OnBehalfOfClientOptions): OnBeha
         throw new TypeError('acquire() needs at least one scope')
       }
       const key = tokenCacheKey(assertion, options.clientId, request.scopes, request.claims)
-      let cached = cache.get(key)
-      if (cached instanceof Promise) cached = await cacheOp('get', () => cached, undefined)
-      if (fresh(cached as CachedToken | undefined))
-        return fromEntry(cached as CachedToken, 'cache', emit)
+      // The memory cache answers synchronously: no promise, no extra tick on the hot path.
+      let cached: CachedToken | undefined
+      try {
+        const found = cache.get(key)
+        cached = found instanceof Promise ? await cacheOp('get', () => found, undefined) : found
+      } catch (error) {
+        cached = await cacheOp('get', () => Promise.reject(error), undefined)
+      }
+      if (fresh(cached)) return fromEntry(cached, 'cache', emit)
       emit({ type: 'cache.miss' })
       try {
         return await flights.run(key, () => acquireShared(key, assertion, request))
