@@ -431,6 +431,14 @@ describe('validator policies', () => {
       clientAppId: FRONTEND_ID,
       username: 'alice@contoso.dev',
     })
+    const allowedCli = createAccessTokenValidator(
+      validatorOptions({ audiences: [`api://${V1_BACKEND_ID}`], allowedClientApps: [FRONTEND_ID] }),
+    )
+    expect(await code(allowedCli.validate(token))).toBe('ok')
+    const otherCli = createAccessTokenValidator(
+      validatorOptions({ audiences: [`api://${V1_BACKEND_ID}`], allowedClientApps: [BACKEND_ID] }),
+    )
+    expect(await code(otherCli.validate(token))).toBe('ERR_TOKEN_CLIENT_APP')
     const noV1 = createAccessTokenValidator(
       validatorOptions({ audiences: [`api://${V1_BACKEND_ID}`], acceptV1Tokens: false }),
     )

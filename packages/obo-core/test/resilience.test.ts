@@ -91,7 +91,7 @@ describe('resilience of the exchange', () => {
     const before = await tokenRequests()
     const err = await failure(obo.acquire(tokenA, { scopes: GRAPH_SCOPES }))
     expect(err).toMatchObject({ code: 'throttled', retryAfterSeconds: 120, status: 429 })
-    expect(Date.now() - started).toBeLessThan(1000)
+    expect(Date.now() - started).toBeLessThan(5000)
     expect((await tokenRequests()) - before).toBe(1)
   })
 
@@ -104,7 +104,7 @@ describe('resilience of the exchange', () => {
     const err = await failure(obo.acquire(tokenA, { scopes: GRAPH_SCOPES }))
     expect(err.code).toBe('unavailable')
     expect(err.message).toMatch(/300 ms/)
-    expect(Date.now() - started).toBeLessThan(3000)
+    expect(Date.now() - started).toBeLessThan(5000)
   })
 
   it('maps a connection reset to unavailable', async () => {
