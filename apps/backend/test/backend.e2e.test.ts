@@ -66,6 +66,19 @@ describe("the seed's contract (PROTOCOL.md §5)", () => {
     )
   })
 
+  it('answers 400 naming dataSource for a source Graph does not have', async () => {
+    const res = await post(
+      '/api/copilot/retrieval',
+      { query: 'VPN', dataSource: 'Intranet' },
+      tokenA,
+    )
+    expect(res.status).toBe(400)
+    expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/)
+    const problem = (await res.json()) as { code: string; errors: { path: string }[] }
+    expect(problem.code).toBe('invalid_request')
+    expect(problem.errors[0]?.path).toBe('dataSource')
+  })
+
   it("answers a missing or non-Bearer Authorization header with the seed's own 401 body", async () => {
     for (const authorization of [undefined, 'Basic YWxpY2U6eA==', 'Bearer']) {
       const res = await fetch(`${backend.url}/api/copilot/retrieval`, {

@@ -167,6 +167,22 @@ describe('Graph failures', () => {
     expect(await counter(devTenant, 'graph:retrieval')).toBeGreaterThanOrEqual(before + 1)
   })
 
+  it('retries a Graph 429 whose Retry-After fits in the deadline', async () => {
+    const token = await tokenFor('alice@contoso.dev')
+    await retrieve(token)
+    await devTenant.fault({
+      endpoint: 'graph',
+      kind: 'status',
+      status: 429,
+      retryAfter: 1,
+      times: 1,
+    })
+    const began = performance.now()
+    const res = await retrieve(token)
+    expect(res.status, await res.clone().text()).toBe(200)
+    expect(performance.now() - began).toBeGreaterThanOrEqual(900)
+  })
+
   it('answers 502 upstream_error when Graph keeps failing', async () => {
     const token = await tokenFor('alice@contoso.dev')
     await devTenant.fault({ endpoint: 'graph', kind: 'status', status: 500 })
