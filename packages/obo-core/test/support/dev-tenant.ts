@@ -40,6 +40,8 @@ export interface TestTenant {
 export async function startTestTenant(options: { tenantFile?: string } = {}): Promise<TestTenant> {
   const tenant = await startDevTenant({
     autoSignIn: true,
+    // Several dev tenants start at once when the whole workspace is tested on 2 cores.
+    timeoutMs: 60_000,
     ...(options.tenantFile && { tenantFile: options.tenantFile }),
   })
   const fetch = createFetch({ ca: tenant.caPem })
