@@ -4,7 +4,8 @@ export default defineProject({
   test: {
     name: 'frontend-cli',
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
+    // Real processes (dev tenant, backend, oboe, Chromium): a loaded CI machine needs room.
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
   },
 })
