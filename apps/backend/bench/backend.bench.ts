@@ -105,6 +105,12 @@ function rssMb(pid: number): number {
   return Math.round((kb / 1024) * 10) / 10
 }
 
+/** CPU time (user + system) a process has used, in ms. */
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100
+}
+
 function load(url: string, tokens: string[], duration = DURATION_S): Promise<autocannon.Result> {
   let i = 0
   return autocannon({
@@ -248,13 +254,17 @@ async function main(): Promise<void> {
     const rssStart = rssMb(backend.child.pid!)
     const results = { backend: [] as autocannon.Result[], bare: [] as autocannon.Result[] }
     const rssByRound: number[] = []
+    const cpu = { backend: 0, bare: 0 }
     // Short runs in ABBA order, so load from elsewhere on the machine and drift hit both alike.
     for (let round = 1; round <= ROUNDS; round++) {
       const order =
         round % 2 === 1 ? (['bare', 'backend'] as const) : (['backend', 'bare'] as const)
       for (const target of order) {
+        const pid = (target === 'bare' ? bare : backend).child.pid!
+        const cpuBefore = cpuMs(pid)
         const r =
           target === 'bare' ? await load(bare.url, tokenBs) : await load(backend.url, tokenAs)
+        cpu[target] += cpuMs(pid) - cpuBefore
         results[target].push(r)
         if (target === 'backend') rssByRound.push(rssMb(backend.child.pid!))
         log(
@@ -266,6 +276,8 @@ async function main(): Promise<void> {
     const rssEnd = rssMb(backend.child.pid!)
     const exchangesDuringLoad = ((await devTenant.counters())['token:obo'] ?? 0) - exchangesBefore
 
+    const total = (rs: autocannon.Result[]) => rs.reduce((s, r) => s + r.requests.total, 0)
+    const round2 = (n: number) => Math.round(n * 100) / 100
     const rps = (rs: autocannon.Result[]) =>
       rs.reduce((s, r) => s + r.requests.total / r.duration, 0) / rs.length
     const backendRps = rps(results.backend)
@@ -288,6 +300,8 @@ async function main(): Promise<void> {
       bare_p99_ms: Math.max(...results.bare.map((r) => r.latency.p99)),
       bare_errors: results.bare.reduce((s, r) => s + r.errors + r.timeouts + r.non2xx, 0),
       obo_exchanges_during_load: exchangesDuringLoad,
+      backend_cpu_ms_per_request: round2(cpu.backend / total(results.backend)),
+      bare_cpu_ms_per_request: round2(cpu.bare / total(results.bare)),
       backend_rss_mb_by_round: rssByRound,
       baseline:
         'bare Hono route, same ky Graph client, Token B given directly (no validation, no exchange, no logs/metrics/rate limit)',

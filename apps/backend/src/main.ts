@@ -2,7 +2,7 @@ import { serve } from '@hono/node-server'
 import { BackendConfig, ConfigError, parseConfig } from '@oboe/contracts'
 import type { Server } from 'node:http'
 import { createApp } from './app.ts'
-import { createLogger } from './logger.ts'
+import { bufferedStdout, createLogger } from './logger.ts'
 import { createRuntime } from './runtime.ts'
 
 /** How long in-flight requests may take to finish after SIGTERM before the process exits anyway. */
@@ -19,7 +19,15 @@ try {
   throw error
 }
 
-const logger = createLogger(config.LOG_LEVEL)
+const logs = bufferedStdout()
+const logger = createLogger(config.LOG_LEVEL, logs)
+const flushLogs = () => {
+  try {
+    logs.flushSync()
+  } catch {
+    // nothing buffered, or stdout already gone
+  }
+}
 const runtime = createRuntime(config, logger)
 const app = createApp(runtime)
 
@@ -44,6 +52,7 @@ async function shutdown(signal: string): Promise<void> {
   )
   const force = setTimeout(() => {
     logger.error({ inFlight: runtime.lifecycle.inFlight }, 'shutdown grace period over; exiting')
+    flushLogs()
     process.exit(1)
   }, SHUTDOWN_GRACE_MS)
   force.unref()
@@ -56,6 +65,7 @@ async function shutdown(signal: string): Promise<void> {
   clearInterval(idle)
   await runtime.close()
   logger.info('stopped')
+  flushLogs()
   process.exit(0)
 }
 process.once('SIGTERM', () => void shutdown('SIGTERM'))

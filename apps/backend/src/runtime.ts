@@ -19,6 +19,7 @@ import {
 } from 'rate-limiter-flexible'
 import type { AppDeps } from './app.ts'
 import { createGraphClient } from './graph/graph-client.ts'
+import { cacheValidatedTokens } from './middleware/validated-token-cache.ts'
 import { Lifecycle } from './operations/lifecycle.ts'
 import { countOboEvents, createMetrics } from './operations/metrics.ts'
 import type { ReadinessCheck } from './operations/operations-routes.ts'
@@ -91,14 +92,18 @@ export function createRuntime(
     logger.warn({ error: { message: error.message } }, 'redis error'),
   )
 
-  const validator = createAccessTokenValidator({
-    authorityHost: config.AUTHORITY_HOST,
-    tenantId: config.TENANT_ID,
-    audiences: [config.BACKEND_CLIENT_ID, config.BACKEND_APP_ID_URI],
-    requiredScopes: ['access_as_user'],
-    ...http,
-    ...(config.ALLOWED_CLIENT_APPS.length > 0 && { allowedClientApps: config.ALLOWED_CLIENT_APPS }),
-  })
+  const validator = cacheValidatedTokens(
+    createAccessTokenValidator({
+      authorityHost: config.AUTHORITY_HOST,
+      tenantId: config.TENANT_ID,
+      audiences: [config.BACKEND_CLIENT_ID, config.BACKEND_APP_ID_URI],
+      requiredScopes: ['access_as_user'],
+      ...http,
+      ...(config.ALLOWED_CLIENT_APPS.length > 0 && {
+        allowedClientApps: config.ALLOWED_CLIENT_APPS,
+      }),
+    }),
+  )
   // With Redis, Token B is shared by replicas (encrypted at rest) behind an in-process L1.
   const cache: TokenCache | undefined =
     redis && config.TOKEN_CACHE_ENCRYPTION_KEY
