@@ -37,6 +37,11 @@ export function reportError(error: CliError): void {
     process.stderr.write(`${String((error.cause as Error).stack ?? error.cause)}\n`)
 }
 
+/**
+ * Runs `oboe` with these arguments and returns the exit code (the bin shim exits with it).
+ * @example
+ * process.exit(await main(['node', 'oboe', 'retrieve', 'What are the methods of Watering']))
+ */
 export async function main(argv: string[] = process.argv): Promise<number> {
   process.on('SIGINT', () => process.exit(ExitCode.interrupted))
   try {

@@ -25,6 +25,7 @@ const MICROSOFT_AUTHORITY_HOSTS = new Set([
   'sts.windows.net',
 ])
 
+/** How the person signed in; a later forced sign-in (claims challenge) uses the same way. */
 export type SignInMethod = 'browser' | 'device-code'
 
 /** What the CLI remembers between runs besides msal-node's cache: who signed in, and how. */
@@ -33,6 +34,7 @@ interface Session {
   method: SignInMethod
 }
 
+/** What SignIn needs from the command: the configuration and where to talk to the person. */
 export interface SignInOptions {
   config: ResolvedCliConfig
   /** Lines for the person (stderr): sign-in prompts, the device code message, the fallback URL. */

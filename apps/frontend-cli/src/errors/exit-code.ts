@@ -17,4 +17,5 @@ export const ExitCode = {
   /** Interrupted (Ctrl+C). */
   interrupted: 130,
 } as const
+/** One of the documented exit codes. */
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode]

@@ -9,6 +9,7 @@ import { entraFix, findAadsts } from './entra-fixes.ts'
 import { ExitCode } from './exit-code.ts'
 import { findNetworkFailure } from './network-error.ts'
 
+/** What explainError needs to name the service and the fix. */
 export interface ErrorContext {
   /** Which service the failed call went to, for the message and the fix. */
   target?: { name: 'backend' | 'authority'; url: string }

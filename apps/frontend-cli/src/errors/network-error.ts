@@ -20,6 +20,7 @@ const TLS_CODES = [
   'ERR_TLS_CERT_ALTNAME_INVALID',
 ] as const
 
+/** Why nothing answered: untrusted certificate, no connection, or no answer in time. */
 export type NetworkFailure =
   | { kind: 'tls'; code: string }
   | { kind: 'network'; code: string }

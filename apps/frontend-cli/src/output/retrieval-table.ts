@@ -5,6 +5,7 @@ import type { Terminal } from './terminal.ts'
 
 type Colors = Terminal['colors']
 
+/** One hit of the backend's answer, labelled with its data source. */
 export type RetrievalHit = RetrievalResponse['retrievalHits'][number]
 
 /** The seed client's success lines, kept word for word so scripts written for it still match. */
