@@ -44,3 +44,4 @@ export {
   type RedisClientLike,
 } from './cache/redis-token-cache.ts'
 export { TieredTokenCache, type TieredTokenCacheOptions } from './cache/tiered-token-cache.ts'
+export type { ExchangePolicyOptions } from './obo/exchange-policy.ts'

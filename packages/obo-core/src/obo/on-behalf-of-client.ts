@@ -1,47 +1,19 @@
-import { X509Certificate } from 'node:crypto'
-import {
-  ConfidentialClientApplication,
-  InteractionRequiredAuthError,
-  ServerError,
-  type Configuration,
-} from '@azure/msal-node'
-import {
-  BrokenCircuitError,
-  ConsecutiveBreaker,
-  DelegateBackoff,
-  circuitBreaker,
-  handleWhen,
-  retry,
-  wrap,
-  type IPolicy,
-} from 'cockatiel'
+import { ConfidentialClientApplication, type Configuration } from '@azure/msal-node'
 import { MemoryTokenCache } from '../cache/memory-token-cache.ts'
 import { tokenCacheKey } from '../cache/token-cache-key.ts'
 import type { CachedToken, TokenCache, TokenCacheEvent } from '../cache/token-cache.ts'
 import { OboError } from '../errors/obo-error.ts'
-import { oboErrorFromTokenResponse } from '../errors/token-endpoint-error.ts'
+import { toOboError } from '../errors/to-obo-error.ts'
 import type { OboEvent } from '../events.ts'
 import { createFetch, type HttpOptions } from '../http/fetch.ts'
-import { fetchOpenIdConfiguration, normalizeAuthorityHost } from '../http/openid-configuration.ts'
+import { normalizeAuthorityHost } from '../http/openid-configuration.ts'
+import { loadAuthorityConfig, type AuthorityConfig } from './authority-config.ts'
+import { msalCredential, type ClientCredential } from './client-credential.ts'
+import { buildExchangePolicy, type ExchangePolicyOptions } from './exchange-policy.ts'
 import { SingleFlight } from './single-flight.ts'
 import { TokenEndpointTransport } from './token-endpoint-transport.ts'
 
-/**
- * How the backend proves its identity to the token endpoint: a client secret, a certificate
- * (PEM; msal-node signs the client assertion), or an async provider of a client assertion
- * (federated credentials, managed identity).
- *
- * @example
- * ```ts
- * const credential: ClientCredential = {
- *   certificate: { privateKeyPem: readFileSync('key.pem', 'utf8'), certificatePem: readFileSync('cert.pem', 'utf8') },
- * }
- * ```
- */
-export type ClientCredential =
-  | { clientSecret: string }
-  | { certificate: { privateKeyPem: string; certificatePem: string; sendX5c?: boolean } }
-  | { clientAssertion: () => Promise<string> }
+export type { ClientCredential } from './client-credential.ts'
 
 /**
  * Options of {@link createOnBehalfOfClient}.
@@ -58,7 +30,7 @@ export type ClientCredential =
  * })
  * ```
  */
-export interface OnBehalfOfClientOptions extends HttpOptions {
+export interface OnBehalfOfClientOptions extends HttpOptions, ExchangePolicyOptions {
   /** `https://login.microsoftonline.com` or another https authority host. */
   authorityHost: string
   /** The tenant (GUID or domain) whose token endpoint is called; `/common` is refused for OBO. */
@@ -74,15 +46,6 @@ export interface OnBehalfOfClientOptions extends HttpOptions {
   clientCapabilities?: string[]
   /** Timeout of each request to the authority, in ms. Default 10,000. */
   timeoutMs?: number
-  /** Retries of throttled (429), failing (5xx) or unreachable token endpoints. */
-  retry?: {
-    maxRetries?: number
-    baseDelayMs?: number
-    maxDelayMs?: number
-    maxRetryAfterSeconds?: number
-  }
-  /** Fail fast after this many consecutive outages, for `halfOpenAfterMs`. `false` disables it. */
-  circuitBreaker?: { consecutiveFailures?: number; halfOpenAfterMs?: number } | false
   /** Lifetime of the cross-replica exchange lock (caches with `lock`). Default 15,000 ms. */
   lockTtlMs?: number
   onEvent?: (event: OboEvent) => void
@@ -139,15 +102,6 @@ export interface OnBehalfOfClient {
   close(): Promise<void>
 }
 
-interface AuthorityConfig {
-  authority: string
-  authorityMetadata: string
-  cloudDiscoveryMetadata: string
-  knownAuthorities: string[]
-}
-
-const RETRYABLE = (err: unknown) => err instanceof OboError && err.transient
-
 /**
  * Creates an On-Behalf-Of client over msal-node without msal-node's shared cache: each exchange
  * uses a short-lived `ConfidentialClientApplication` with the authority metadata supplied up
@@ -188,7 +142,7 @@ export function createOnBehalfOfClient(options: OnBehalfOfClientOptions): OnBeha
       },
     })
   const flights = new SingleFlight<AcquiredToken>()
-  const policy = buildPolicy(options, emit)
+  const policy = buildExchangePolicy(options, emit)
   const credential = msalCredential(options.credential)
 
   let authority: Promise<AuthorityConfig> | undefined
@@ -375,121 +329,4 @@ function fromEntry(
 
 function describe(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error)
-}
-
-async function loadAuthorityConfig(
-  host: string,
-  tenantId: string,
-  fetch: ReturnType<typeof createFetch>,
-  timeoutMs: number,
-): Promise<AuthorityConfig> {
-  const meta = await fetchOpenIdConfiguration(
-    fetch,
-    `${host}/${encodeURIComponent(tenantId)}/v2.0/.well-known/openid-configuration`,
-    timeoutMs,
-  )
-  const hostAndPort = new URL(host).host
-  const authorityMetadata = {
-    token_endpoint: meta.token_endpoint,
-    authorization_endpoint: meta.authorization_endpoint,
-    issuer: meta.issuer,
-    jwks_uri: meta.jwks_uri,
-    end_session_endpoint:
-      (meta.end_session_endpoint as string | undefined) ?? `${host}/${tenantId}/oauth2/v2.0/logout`,
-  }
-  const cloudDiscoveryMetadata = {
-    tenant_discovery_endpoint: `${host}/${tenantId}/v2.0/.well-known/openid-configuration`,
-    'api-version': '1.1',
-    metadata: [
-      { preferred_network: hostAndPort, preferred_cache: hostAndPort, aliases: [hostAndPort] },
-    ],
-  }
-  return {
-    authority: `${host}/${tenantId}`,
-    authorityMetadata: JSON.stringify(authorityMetadata),
-    cloudDiscoveryMetadata: JSON.stringify(cloudDiscoveryMetadata),
-    knownAuthorities: [hostAndPort],
-  }
-}
-
-function msalCredential(credential: ClientCredential): Partial<Configuration['auth']> {
-  if ('clientSecret' in credential) {
-    if (!credential.clientSecret) throw new TypeError('credential.clientSecret is empty')
-    return { clientSecret: credential.clientSecret }
-  }
-  if ('certificate' in credential) {
-    const { privateKeyPem, certificatePem, sendX5c } = credential.certificate
-    const cert = new X509Certificate(certificatePem)
-    return {
-      clientCertificate: {
-        thumbprintSha256: cert.fingerprint256.replaceAll(':', ''),
-        privateKey: privateKeyPem,
-        ...(sendX5c && { x5c: certificatePem }),
-      },
-    }
-  }
-  const provider = credential.clientAssertion
-  return { clientAssertion: () => provider() }
-}
-
-function toOboError(err: unknown): OboError {
-  if (err instanceof OboError) return err
-  if (err instanceof BrokenCircuitError) {
-    return new OboError(
-      'unavailable',
-      'The token endpoint is failing; not calling it for a while (circuit open)',
-      {
-        cause: err,
-      },
-    )
-  }
-  if (err instanceof InteractionRequiredAuthError || err instanceof ServerError) {
-    const body: Record<string, unknown> = { error: err.errorCode }
-    if (err.subError) body.suberror = err.subError
-    const no = Number((err as { errorNo?: string | number }).errorNo)
-    if (Number.isInteger(no)) body.error_codes = [no]
-    if (err instanceof InteractionRequiredAuthError && err.claims) body.claims = err.claims
-    return oboErrorFromTokenResponse({
-      status: Number((err as { status?: number }).status ?? 400),
-      headers: {},
-      body,
-    })
-  }
-  return new OboError('unknown', `On-Behalf-Of exchange failed: ${describe(err)}`, { cause: err })
-}
-
-function buildPolicy(options: OnBehalfOfClientOptions, emit: (e: OboEvent) => void): IPolicy {
-  const r = options.retry ?? {}
-  const maxRetries = r.maxRetries ?? 2
-  const baseDelayMs = r.baseDelayMs ?? 200
-  const maxDelayMs = r.maxDelayMs ?? 5_000
-  const maxRetryAfterMs = (r.maxRetryAfterSeconds ?? 10) * 1000
-  // A Retry-After longer than we are willing to wait: fail now and let the caller see it.
-  const retryable = handleWhen(
-    (err) => RETRYABLE(err) && ((err as OboError).retryAfterSeconds ?? 0) * 1000 <= maxRetryAfterMs,
-  )
-  const retryPolicy = retry(retryable, {
-    maxAttempts: maxRetries,
-    backoff: new DelegateBackoff((ctx) => {
-      const error = 'error' in ctx.result ? ctx.result.error : undefined
-      const retryAfterMs = error instanceof OboError ? (error.retryAfterSeconds ?? 0) * 1000 : 0
-      const exponential = Math.min(maxDelayMs, baseDelayMs * 2 ** (ctx.attempt - 1))
-      const jittered = exponential / 2 + Math.random() * (exponential / 2)
-      return Math.max(retryAfterMs, jittered)
-    }),
-  })
-  retryPolicy.onRetry((e) => {
-    const code = 'error' in e && e.error instanceof OboError ? e.error.code : 'unknown'
-    emit({ type: 'exchange.retry', delayMs: e.delay, attempt: e.attempt, code })
-  })
-  if (options.circuitBreaker === false) return retryPolicy
-  const cb = options.circuitBreaker ?? {}
-  const breaker = circuitBreaker(handleWhen(RETRYABLE), {
-    halfOpenAfter: cb.halfOpenAfterMs ?? 30_000,
-    breaker: new ConsecutiveBreaker(cb.consecutiveFailures ?? 5),
-  })
-  breaker.onBreak(() => emit({ type: 'circuit', state: 'open' }))
-  breaker.onHalfOpen(() => emit({ type: 'circuit', state: 'half-open' }))
-  breaker.onReset(() => emit({ type: 'circuit', state: 'closed' }))
-  return wrap(retryPolicy, breaker)
 }
