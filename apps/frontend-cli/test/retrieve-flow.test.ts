@@ -80,6 +80,19 @@ describe('oboe login, then oboe retrieve (dev tenant and backend as processes)',
     expect(Number(result.stdout.match(/Total hits: (\d+)/)?.[1])).toBeLessThanOrEqual(2)
   })
 
+  it('Should list the hits instead of a table when COLUMNS says the reader is narrow', async () => {
+    const result = await runCli(['retrieve', SEED_QUERY, '--max', '3'], {
+      ...cli.env,
+      COLUMNS: '90',
+    })
+    expect(result.code, result.stderr).toBe(0)
+    expect(result.stdout).not.toContain('│')
+    expect(result.stdout).toMatch(
+      /^1\. Methods of Watering - Campus Gardens Field Guide {2}\(score 0\.\d\d/m,
+    )
+    for (const url of printedUrls(result.stdout)) expect(corpus).toContain(url)
+  })
+
   it('Should print only the response JSON with --json', async () => {
     const result = await runCli(
       ['retrieve', SEED_QUERY, '--json', '--source', 'sharePoint'],

@@ -74,7 +74,8 @@ export function registerRetrieve(program: Command): void {
         if (options.json) return terminal.out(JSON.stringify(response, null, 2))
         printRetrieval(terminal, response, {
           showSource: (body.dataSources?.length ?? 1) > 1,
-          width: process.stdout.columns,
+          // Piped output has no width; COLUMNS, when exported, still says how wide the reader is.
+          width: process.stdout.columns || Number(process.env.COLUMNS) || undefined,
         })
       } catch (error) {
         throw explainError(error, {
