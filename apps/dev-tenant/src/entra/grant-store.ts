@@ -56,6 +56,9 @@ export const CODE_LIFETIME_MS = 5 * 60_000
 /** Refresh tokens of the emulator live 90 days, like Entra's sliding window. */
 export const REFRESH_LIFETIME_MS = 90 * 24 * 3600_000
 
+/** Most refresh tokens kept; benchmarks issue many, and the oldest are the least likely reused. */
+export const MAX_REFRESH_TOKENS = 100_000
+
 /** Everything the token endpoint remembers between requests, in memory. */
 export class GrantStore {
   readonly codes = new Map<string, AuthorizationCode>()
@@ -63,6 +66,14 @@ export class GrantStore {
   readonly deviceCodes = new Map<string, DeviceAuthorization>()
   readonly deviceCodesByUserCode = new Map<string, string>()
   readonly pendingSignIns = new Map<string, PendingSignIn>()
+
+  /** Remembers a refresh token, forgetting the oldest beyond MAX_REFRESH_TOKENS. */
+  addRefreshToken(handle: string, grant: RefreshGrant): void {
+    this.refreshTokens.set(handle, grant)
+    if (this.refreshTokens.size > MAX_REFRESH_TOKENS) {
+      this.refreshTokens.delete(this.refreshTokens.keys().next().value!)
+    }
+  }
 
   /** Drops what has expired, so a long-running emulator does not grow without bound. */
   sweep(now = Date.now()): void {

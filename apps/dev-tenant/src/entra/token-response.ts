@@ -45,7 +45,7 @@ export async function delegatedTokenResponse(ctx: DevTenantContext, req: Delegat
   }
   if (resolved.oidc.has('offline_access')) {
     const refreshToken = opaqueHandle('1.')
-    ctx.grants.refreshTokens.set(refreshToken, {
+    ctx.grants.addRefreshToken(refreshToken, {
       clientId: client.clientId,
       userOid: user.oid,
       auth,
