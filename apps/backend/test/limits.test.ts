@@ -246,6 +246,47 @@ describe('operations', () => {
     expect(served).toEqual(JSON.parse(readFileSync(OPENAPI_FILE, 'utf8')))
   })
 
+  it('reports signing keys it cannot load in /readyz, and recovers', async () => {
+    await devTenant.fault({ endpoint: 'keys', kind: 'status', status: 503 })
+    const fresh = await startInProcessBackend(devTenant)
+    try {
+      const notReady = await fetch(`${fresh.url}/readyz`)
+      expect(notReady.status).toBe(503)
+      const body = (await notReady.json()) as {
+        checks: Record<string, { ok: boolean; detail?: string }>
+      }
+      expect(body.checks.signingKeys?.ok).toBe(false)
+      await devTenant.clearFaults()
+      let status = 0
+      for (let i = 0; i < 40 && status !== 200; i++) {
+        status = (await fetch(`${fresh.url}/readyz`)).status
+        if (status !== 200) await new Promise((r) => setTimeout(r, 250))
+      }
+      expect(status).toBe(200)
+    } finally {
+      await devTenant.clearFaults()
+      await fresh.close()
+    }
+  })
+
+  it('calls the Graph beta endpoint when GRAPH_API_VERSION=beta', async () => {
+    const beta = await startInProcessBackend(devTenant, { GRAPH_API_VERSION: 'beta' })
+    try {
+      const res = await fetch(`${beta.url}/v1/retrieval`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${tokenA}` },
+        body: JSON.stringify({
+          queryString: 'VPN',
+          dataSource: 'sharePoint',
+          includeThumbnails: true,
+        }),
+      })
+      expect(res.status, await res.clone().text()).toBe(200)
+    } finally {
+      await beta.close()
+    }
+  })
+
   it('sends no CORS headers unless CORS_ORIGINS is set', async () => {
     const preflight = (url: string) =>
       fetch(`${url}/v1/retrieval`, {

@@ -3,11 +3,10 @@ import type { MiddlewareHandler } from 'hono'
 import type { AppEnv } from '../env.ts'
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
-const SAFE_ID = /^[\w.:-]{1,128}$/
 
 /**
- * Gives every request one id: the caller's `client-request-id` (a GUID, as Graph expects) or
- * `x-request-id`, else a new GUID. The same id is sent to Graph and the token endpoint, echoed
+ * Gives every request one id: the caller's `client-request-id` or `x-request-id` when it is a
+ * GUID (what Graph expects in client-request-id), else a new GUID. The same id is sent to Graph and the token endpoint, echoed
  * in `x-request-id` and `client-request-id`, logged, and put in every problem+json body.
  */
 export function requestId(): MiddlewareHandler<AppEnv> {
@@ -17,7 +16,7 @@ export function requestId(): MiddlewareHandler<AppEnv> {
     const id =
       fromClient && GUID.test(fromClient)
         ? fromClient
-        : fromProxy && SAFE_ID.test(fromProxy)
+        : fromProxy && GUID.test(fromProxy)
           ? fromProxy
           : randomUUID()
     c.set('requestId', id)
