@@ -75,6 +75,14 @@ describe('oboe against the dev tenant: commands, errors and fixes', () => {
     expect(again.stderr).toContain(
       'Browser not opening → ensure the redirect URI http://localhost is configured',
     )
+    // No $BROWSER: the system opener (the open package) finds no browser on this machine either.
+    const { BROWSER: _, ...withoutBrowser } = env
+    const system = await runCli(['whoami'], { ...withoutBrowser, OBOE_LOGIN_TIMEOUT_SECONDS: '3' })
+    expect(system.code).toBe(2)
+    expect(system.stderr).toContain(`Open this URL yourself to sign in:\n  ${devTenant.url}/`)
+    expect(system.stderr).toMatch(
+      /Fix: Browser not opening → ensure the redirect URI http:\/\/localhost/,
+    )
   })
 
   it('Should ask several sources at once and label each hit with its source', async () => {

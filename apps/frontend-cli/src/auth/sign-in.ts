@@ -12,7 +12,7 @@ import type { ResolvedCliConfig } from '../config/load-config.ts'
 import { CliError } from '../errors/cli-error.ts'
 import { ExitCode } from '../errors/exit-code.ts'
 import { SIGN_IN_ERROR_PAGE, SIGN_IN_SUCCESS_PAGE } from './login-pages.ts'
-import { browserFallbackMessage, createBrowserOpener } from './open-browser.ts'
+import { createBrowserOpener } from './open-browser.ts'
 import { createTokenCacheFile, deleteTokenCacheFile, writePrivateFile } from './token-cache-file.ts'
 
 /** Hosts of Microsoft's clouds: msal-node knows them; any other authority must be declared. */
@@ -139,9 +139,13 @@ export class SignIn {
   async interactive(
     request: { claims?: string | undefined; loginHint?: string | undefined } = {},
   ): Promise<AuthenticationResult> {
+    let fallbackShown = false
     const openBrowser = createBrowserOpener({
       browser: this.options.browser,
-      print: this.options.print,
+      print: (message) => {
+        fallbackShown = true
+        this.options.print(message)
+      },
     })
     this.options.print('Signing in through your browser…')
     let signInUrl: string | undefined
@@ -149,11 +153,12 @@ export class SignIn {
     let timer: NodeJS.Timeout | undefined
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
+        const seconds = Math.round(timeoutMs / 1000)
         reject(
           new CliError(
             'sign_in_timeout',
-            `The browser did not come back to the CLI within ${Math.round(timeoutMs / 1000)} s.` +
-              (signInUrl ? `\n${browserFallbackMessage(signInUrl)}` : ''),
+            `The browser did not come back to the CLI within ${seconds} s.` +
+              (signInUrl && !fallbackShown ? `\nThe sign-in URL was: ${signInUrl}` : ''),
             'Browser not opening → ensure the redirect URI http://localhost is configured for the frontend app (Mobile and desktop applications), or use `oboe login --device-code`.',
             ExitCode.auth,
           ),
