@@ -19,7 +19,7 @@ import { registerOperations, type ReadinessCheck } from './operations/operations
 import { describeError } from './problems/describe-error.ts'
 import { ProblemError } from './problems/problem-error.ts'
 import { problemResponse } from './problems/problem-response.ts'
-import { toProblem } from './problems/to-problem.ts'
+import { authorizationUriFor, toProblem } from './problems/to-problem.ts'
 import type { OnBehalfOf } from './retrieval/run-retrieval.ts'
 import { registerHealth } from './routes/health.ts'
 import { registerMe } from './routes/me.ts'
@@ -65,6 +65,8 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   const secrets = [config.BACKEND_CLIENT_SECRET, config.TOKEN_CACHE_ENCRYPTION_KEY].filter(
     (s): s is string => typeof s === 'string',
   )
+
+  const problemContext = { authorizationUri: authorizationUriFor(config.AUTHORITY_HOST) }
 
   const app = new OpenAPIHono<AppEnv>({
     defaultHook: (result) => {
@@ -175,12 +177,12 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     const problem =
       error instanceof HTTPException && !(error instanceof ProblemError)
         ? fromHttpException(error)
-        : toProblem(error)
+        : toProblem(error, problemContext)
     const log = c.get('log') ?? logger
     const entry = {
       code: problem.code,
       status: problem.status,
-      error: describeError(error, secrets),
+      error: describeError(error, secrets, problem.status >= 500),
     }
     if (problem.status >= 500) log.error(entry, problem.title)
     else log.warn(entry, problem.title)

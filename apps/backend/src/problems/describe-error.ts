@@ -7,6 +7,7 @@ const JWT = /eyJ[\w-]{5,}\.[\w-]{5,}\.[\w-]*/g
 export function describeError(
   error: unknown,
   secrets: readonly string[] = [],
+  withStack = true,
 ): Record<string, unknown> {
   if (!(error instanceof Error)) return { message: scrub(String(error), secrets) }
   const e = error as Error & Record<string, unknown>
@@ -23,8 +24,8 @@ export function describeError(
     const value = e[key]
     if (typeof value === 'string' || typeof value === 'number') out[key] = value
   }
-  if (e.cause instanceof Error) out.cause = describeError(e.cause, secrets)
-  if (e.stack) out.stack = scrub(e.stack, secrets)
+  if (e.cause instanceof Error) out.cause = describeError(e.cause, secrets, withStack)
+  if (withStack && e.stack) out.stack = scrub(e.stack, secrets)
   return out
 }
 

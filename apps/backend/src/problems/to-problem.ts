@@ -4,15 +4,25 @@ import { ProblemError } from './problem-error.ts'
 
 const SIGN_IN_AGAIN = 'Sign in again (oboe login) and retry.'
 
+export interface ProblemContext {
+  /** `authorization_uri` of claims challenges: the configured authority's. */
+  authorizationUri?: string
+}
+
+/** The authorize endpoint a client should send the user to with a claims challenge. */
+export function authorizationUriFor(authorityHost: string): string {
+  return `${authorityHost}/common/oauth2/authorize`
+}
+
 /**
  * Turns any error met while serving a request into the ProblemError it is answered with.
  * Unknown errors become a 500 that reveals nothing; their details go to the log only.
  */
-export function toProblem(error: unknown): ProblemError {
+export function toProblem(error: unknown, context: ProblemContext = {}): ProblemError {
   if (error instanceof ProblemError) return error
   if (error instanceof TokenValidationError) return fromTokenValidationError(error)
-  if (error instanceof OboError) return fromOboError(error)
-  if (error instanceof GraphRequestError) return fromGraphError(error)
+  if (error instanceof OboError) return fromOboError(error, context)
+  if (error instanceof GraphRequestError) return fromGraphError(error, context)
   return new ProblemError({
     status: 500,
     code: 'internal_error',
@@ -60,7 +70,7 @@ function fromTokenValidationError(error: TokenValidationError): ProblemError {
   })
 }
 
-function fromOboError(error: OboError): ProblemError {
+function fromOboError(error: OboError, context: ProblemContext): ProblemError {
   const aadsts = error.aadsts ? ` (AADSTS${error.aadsts})` : ''
   const retryAfter =
     error.retryAfterSeconds !== undefined
@@ -86,7 +96,9 @@ function fromOboError(error: OboError): ProblemError {
           title: 'Additional sign-in required',
           detail: `Conditional Access asks the user to sign in again with more claims (e.g. MFA)${aadsts}.`,
           fix: 'Sign in again passing the claims of the WWW-Authenticate header, then retry.',
-          headers: { 'www-authenticate': claimsChallengeHeader(error.claims) },
+          headers: {
+            'www-authenticate': claimsChallengeHeader(error.claims, context.authorizationUri),
+          },
           cause: error,
         })
       }
@@ -205,7 +217,7 @@ function claimsFromChallenge(header: string): string | undefined {
   }
 }
 
-function fromGraphError(error: GraphRequestError): ProblemError {
+function fromGraphError(error: GraphRequestError, context: ProblemContext): ProblemError {
   if (error.kind === 'timeout') {
     return new ProblemError({
       status: 504,
@@ -242,7 +254,7 @@ function fromGraphError(error: GraphRequestError): ProblemError {
         detail:
           'Microsoft Graph asks for a fresh sign-in with more claims (Continuous Access Evaluation).',
         fix: 'Sign in again passing the claims of the WWW-Authenticate header, then retry.',
-        headers: { 'www-authenticate': claimsChallengeHeader(claims) },
+        headers: { 'www-authenticate': claimsChallengeHeader(claims, context.authorizationUri) },
         cause: error,
       })
     }
