@@ -4,7 +4,9 @@ import {
   OboError,
   claimsChallengeHeader,
   createAccessTokenValidator,
+  createFetch,
   createOnBehalfOfClient,
+  type FetchLike,
   type OboEvent,
   type OnBehalfOfClientOptions,
 } from '../src/index.ts'
@@ -108,26 +110,56 @@ describe('On-Behalf-Of against the dev tenant', () => {
     expect(decodeJwt(tb.accessToken).upn).toBe('bob@contoso.dev')
   })
 
-  it('asks for cp1 when configured, so Graph issues CAE-capable tokens', async () => {
-    const obo = client({ clientCapabilities: ['cp1'] })
+  /** The real fetch to the dev tenant, recording what each token request carried. */
+  function recordingFetch() {
+    const sent: { url: string; headers: Record<string, string>; form: URLSearchParams }[] = []
+    const fetch = createFetch({ ca: t.caPem })
+    const recording: FetchLike = (url, init) => {
+      if (init?.method === 'POST' && typeof init.body === 'string') {
+        sent.push({
+          url,
+          headers: { ...(init.headers as Record<string, string>) },
+          form: new URLSearchParams(init.body),
+        })
+      }
+      return fetch(url, init)
+    }
+    return { sent, fetch: recording }
+  }
+
+  it('asks for cp1 when configured (xms_cc in the claims of the token request)', async () => {
+    const { sent, fetch } = recordingFetch()
+    const obo = client({ clientCapabilities: ['cp1'], fetch })
     const tokenA = await t.signIn('alice@contoso.dev')
-    const tokenB = await obo.acquire(tokenA, { scopes: GRAPH_SCOPES })
-    expect(tokenB.fromCache).toBe(false)
+    await expect(obo.acquire(tokenA, { scopes: GRAPH_SCOPES })).resolves.toMatchObject({
+      fromCache: false,
+    })
+    const form = sent.at(-1)!.form
+    expect(form.get('grant_type')).toBe('urn:ietf:params:oauth:grant-type:jwt-bearer')
+    expect(form.get('requested_token_use')).toBe('on_behalf_of')
+    // msal-node adds id_token claims of its own next to the capabilities.
+    expect(JSON.parse(form.get('claims')!).access_token).toEqual({ xms_cc: { values: ['cp1'] } })
   })
 
-  it('passes claims through and keys them apart in the cache', async () => {
-    const obo = client()
+  it('passes claims and the correlation id through, and keys claims apart in the cache', async () => {
+    const { sent, fetch } = recordingFetch()
+    const obo = client({ fetch })
     const tokenA = await t.signIn('alice@contoso.dev')
     const before = await t.oboCount()
     await obo.acquire(tokenA, { scopes: GRAPH_SCOPES })
-    const withClaims = await obo.acquire(tokenA, {
-      scopes: GRAPH_SCOPES,
-      claims: JSON.stringify({
-        access_token: { nbf: { essential: true, value: `${Math.floor(Date.now() / 1000)}` } },
-      }),
-    })
+    const claims = JSON.stringify({ access_token: { acrs: { essential: true, value: 'c1' } } })
+    const correlationId = '0f0e0d0c-0b0a-4908-8706-050403020100'
+    const withClaims = await obo.acquire(tokenA, { scopes: GRAPH_SCOPES, claims, correlationId })
     expect(withClaims.fromCache).toBe(false)
     expect((await t.oboCount()) - before).toBe(2)
+    const last = sent.at(-1)!
+    expect(JSON.parse(last.form.get('claims')!).access_token).toEqual(
+      JSON.parse(claims).access_token,
+    )
+    expect(last.headers['client-request-id'] ?? last.form.get('client-request-id')).toBe(
+      correlationId,
+    )
+    expect(sent.at(-2)!.form.get('claims')).toBeNull()
   })
 })
 
