@@ -104,6 +104,8 @@ describe('On-Behalf-Of failures', () => {
     expect(JSON.parse(Buffer.from(match![1]!, 'base64').toString('utf8'))).toHaveProperty(
       'access_token',
     )
+    // The challenge sends the client to the configured authority, not to the public cloud.
+    expect(header).toContain(`authorization_uri="${devTenant.url}/common/oauth2/authorize"`)
   })
 
   it('fails fast with 503 once the circuit breaker is open while the token endpoint is down', async () => {
