@@ -60,7 +60,7 @@ export interface DevTenant {
     action: ScenarioRequest['action'],
     params?: Omit<ScenarioRequest, 'action'>,
   ): Promise<Record<string, unknown>>
-  /** Mints a Token A directly (expired, other audience, extra claims): POST /_admin/tokens. */
+  /** Mints a Token A (or with kind 'graph' a Token B) directly — expired, other audience, extra claims: POST /_admin/tokens. */
   mintToken(params?: MintTokenRequest): Promise<string>
   /** Graph's per-user hourly budget starts again. */
   resetThrottle(): Promise<void>

@@ -263,6 +263,13 @@ describe('Graph /copilot/retrieval', () => {
       (await retrieval(dt, tampered, { queryString: 'x', dataSource: 'sharePoint' })).body.error
         .code,
     ).toBe('InvalidAuthenticationToken')
+    const expired = await dt.mintToken({ kind: 'graph', lifetimeSeconds: -60 })
+    const late = await retrieval(dt, expired, { queryString: 'x', dataSource: 'sharePoint' })
+    expect(late.status).toBe(401)
+    expect(late.body.error.message).toBe('Lifetime validation failed, the token is expired.')
+    const narrow = await dt.mintToken({ kind: 'graph', scopes: ['Files.Read.All'] })
+    const denied = await retrieval(dt, narrow, { queryString: 'x', dataSource: 'sharePoint' })
+    expect(denied.status).toBe(403)
   })
 
   it('runs $batch of retrieval requests (several data sources at once) and refuses more than 20', async () => {

@@ -7,6 +7,8 @@ import { authContextFromClaims } from '../entra/conditional-access.ts'
  * (expired, other audience, extra claims). Signed with the tenant's active key.
  */
 export const MintTokenRequest = z.object({
+  /** `access` (default): a Token A for an API here; `graph`: a Token B (v1 Graph token). */
+  kind: z.enum(['access', 'graph']).optional(),
   user: z.string().optional(),
   /** Client id (or App ID URI) of the API the token is for; default: the first app exposing a scope. */
   audienceApp: z.string().optional(),
@@ -38,6 +40,18 @@ export async function mintToken(
     : apps.find((a) => a.kind === 'public')
   const user = ctx.directory.user(req.user ?? ctx.directory.defaultUser.userPrincipalName)
   if (!api || !client || !user) throw new Error('unknown audienceApp, clientId or user')
+  if (req.kind === 'graph') {
+    // Token B as the API's On-Behalf-Of exchange would get it (client = the API).
+    return ctx.tokens.graphAccessToken({
+      client: api,
+      user,
+      scopes: req.scopes ?? api.graphDelegatedPermissions,
+      auth: authContextFromClaims(undefined),
+      clientAuthMethod: '1',
+      lifetime: req.lifetimeSeconds,
+      extra: req.claims,
+    })
+  }
   return ctx.tokens.apiAccessToken({
     api,
     client,

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import type { Context, Hono } from 'hono'
 import type { DevTenantContext } from '../context.ts'
 import { authenticateClient } from './client-auth.ts'
@@ -51,6 +52,7 @@ export function registerTokenEndpoint(app: Hono, ctx: DevTenantContext): void {
     c.header('Cache-Control', 'no-store, no-cache')
     c.header('Pragma', 'no-cache')
     c.header('client-request-id', correlationId)
+    c.header('x-ms-request-id', randomUUID())
     try {
       const tenant = tenantSegment(ctx, c.req.param('tenant'))
       if (!grant) throw aadsts.missingParameter('grant_type')

@@ -204,6 +204,8 @@ export class TokenFactory {
     auth: AuthContext
     clientAuthMethod: '0' | '1' | '2'
     lifetime?: number
+    /** Claims to add or override (admin-minted test tokens only). */
+    extra?: Record<string, unknown>
   }): Promise<IssuedToken> {
     const { client, user, scopes, auth } = opts
     return this.signGraph(
@@ -236,6 +238,7 @@ export class TokenFactory {
         wids: ['b79fbf4d-3ef9-4689-8143-76b194e85509'],
         ...(auth.xmsCc.length ? { xms_cc: auth.xmsCc } : {}),
         xms_tcdt: 1700000000,
+        ...opts.extra,
       },
       opts.lifetime,
       user.revokedAt,
@@ -253,8 +256,13 @@ export class TokenFactory {
   ): Promise<IssuedToken> {
     const key = this.keys.active
     const expiresIn = lifetime ?? randomLifetimeSeconds()
-    const iat = Math.max(now(), minIat)
-    const payload = { ...claims, iat, nbf: iat, exp: iat + expiresIn }
+    const iat = expiresIn > 0 ? Math.max(now(), minIat) : now() + expiresIn - 3600
+    const payload = {
+      ...claims,
+      iat,
+      nbf: iat,
+      exp: expiresIn > 0 ? iat + expiresIn : now() + expiresIn,
+    }
     const nonce = randomBytes(32).toString('base64url')
     const signedHeader = graphHeader(graphNonceHash(nonce), key.x5t, key.kid)
     const jws = await new CompactSign(new TextEncoder().encode(JSON.stringify(payload)))
