@@ -142,6 +142,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     obo: deps.obo,
     graph: deps.graph,
     graphScopes: config.GRAPH_SCOPES,
+    graphVersion: config.GRAPH_API_VERSION,
   })
   registerHealth(app)
   registerSeedRetrieval(app, retrievalContext)

@@ -269,6 +269,15 @@ describe('operations', () => {
     }
   })
 
+  it('refuses the beta-only includeThumbnails when calling Graph v1.0', async () => {
+    const problem = await problemOf(
+      await retrieve({ queryString: 'VPN', dataSource: 'sharePoint', includeThumbnails: true }),
+      400,
+    )
+    expect(problem.errors?.[0]?.path).toBe('includeThumbnails')
+    expect(problem.fix).toMatch(/GRAPH_API_VERSION=beta/)
+  })
+
   it('calls the Graph beta endpoint when GRAPH_API_VERSION=beta', async () => {
     const beta = await startInProcessBackend(devTenant, { GRAPH_API_VERSION: 'beta' })
     try {

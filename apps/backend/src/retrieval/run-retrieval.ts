@@ -8,6 +8,7 @@ import {
 } from '@oboe/contracts'
 import type { ValidatedAccessToken } from '@oboe/obo-core'
 import type { GraphClient } from '../graph/graph-client.ts'
+import { ProblemError } from '../problems/problem-error.ts'
 import { problemBody } from '../problems/problem-response.ts'
 import { toProblem } from '../problems/to-problem.ts'
 import { graphScopesFor } from './graph-scopes.ts'
@@ -25,6 +26,8 @@ export interface RetrievalContext {
   obo: OnBehalfOf
   graph: GraphClient
   graphScopes: readonly string[]
+  /** Graph version the backend calls; some request fields exist on beta only. */
+  graphVersion: 'v1.0' | 'beta'
   accessToken: ValidatedAccessToken
   requestId: string
   signal?: AbortSignal
@@ -41,6 +44,17 @@ export async function runRetrieval(
 ): Promise<RetrievalResponse> {
   const sources = requestedSources(request)
   validateFilter(request.filterExpression, sources)
+  if (request.includeThumbnails !== undefined && context.graphVersion !== 'beta') {
+    // v1.0 refuses the unknown property; say so here, naming the setting that changes it.
+    throw new ProblemError({
+      status: 400,
+      code: 'invalid_request',
+      title: 'Invalid request',
+      detail: 'includeThumbnails: exists on the Graph beta endpoint only; this backend calls v1.0.',
+      fix: 'Leave includeThumbnails out, or run the backend with GRAPH_API_VERSION=beta.',
+      errors: [{ path: 'includeThumbnails', message: 'beta only' }],
+    })
+  }
   const { dataSources: _many, dataSource: _one, dataSourceConfiguration, ...common } = request
   // Connector settings only mean something to the externalItem source.
   const graphRequests: GraphRetrievalRequest[] = sources.map((dataSource) => ({
