@@ -35,14 +35,18 @@ export interface HttpOptions {
  * const fetch = createFetch({ ca: readFileSync('/path/to/ca.pem') })
  * ```
  */
-export function createFetch(options: HttpOptions = {}): FetchLike {
+export function createFetch(
+  options: HttpOptions = {},
+): FetchLike & { close?: () => Promise<void> } {
   if (options.fetch) return options.fetch
   if (options.ca) {
     const ca = options.ca.toString()
     // `connect.ca` replaces the default roots, so keep Node's bundled ones next to the extra CA.
     const dispatcher = new Agent({ connect: { ca: [...rootCertificates, ca] } })
-    return (input, init) =>
+    const trusting = (input: string, init?: RequestInit) =>
       undiciFetch(input, { ...(init as object), dispatcher }) as unknown as Promise<Response>
+    // The agent keeps connections open: close() lets a short-lived process exit at once.
+    return Object.assign(trusting, { close: () => dispatcher.close() })
   }
   return (input, init) => fetch(input, init)
 }

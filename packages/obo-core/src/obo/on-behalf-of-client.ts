@@ -99,6 +99,7 @@ export interface OnBehalfOfClient {
   acquire(assertion: string, options: AcquireOptions): Promise<AcquiredToken>
   /** Loads the authority metadata now instead of on the first exchange. */
   ready(): Promise<void>
+  /** Closes the connections obo-core opened (when it was given a `ca`). */
   close(): Promise<void>
 }
 
@@ -309,7 +310,9 @@ export function createOnBehalfOfClient(options: OnBehalfOfClientOptions): OnBeha
     async ready() {
       await loadAuthority()
     },
-    async close() {},
+    async close() {
+      await fetch.close?.()
+    },
   }
 }
 

@@ -85,6 +85,8 @@ export interface AccessTokenValidator {
   validate(token: string): Promise<ValidatedAccessToken>
   /** Loads metadata and keys now, so the first request does not wait. */
   ready(): Promise<void>
+  /** Closes the connections the validator opened (when it was given a `ca`). */
+  close?(): Promise<void>
 }
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
@@ -295,6 +297,9 @@ export function createAccessTokenValidator(
 
   return {
     validate,
+    async close() {
+      await fetch.close?.()
+    },
     async ready() {
       const tenants = allowedTenants ?? [options.tenantId!]
       await Promise.all(
