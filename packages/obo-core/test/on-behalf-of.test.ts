@@ -163,6 +163,22 @@ describe('On-Behalf-Of against the dev tenant', () => {
   })
 })
 
+describe('multi-tenant', () => {
+  it('exchanges at the tenant given per call (the user’s tid) and caches it apart', async () => {
+    const obo = client()
+    const tokenA = await t.signIn('alice@contoso.dev')
+    const before = await t.oboCount()
+    const home = await obo.acquire(tokenA, { scopes: GRAPH_SCOPES })
+    const byName = await obo.acquire(tokenA, { scopes: GRAPH_SCOPES, tenantId: 'contoso.dev' })
+    const again = await obo.acquire(tokenA, { scopes: GRAPH_SCOPES, tenantId: 'contoso.dev' })
+    expect([home.fromCache, byName.fromCache, again.fromCache]).toEqual([false, false, true])
+    expect((await t.oboCount()) - before).toBe(2)
+    await expect(obo.acquire(tokenA, { scopes: GRAPH_SCOPES, tenantId: 'common' })).rejects.toThrow(
+      /tenant-specific/,
+    )
+  })
+})
+
 describe('token-endpoint errors become OboErrors', () => {
   it('carol has not consented: consent_required (AADSTS65001)', async () => {
     const err = await expectOboError(

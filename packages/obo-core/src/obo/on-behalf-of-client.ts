@@ -15,6 +15,8 @@ import { TokenEndpointTransport } from './token-endpoint-transport.ts'
 
 export type { ClientCredential } from './client-credential.ts'
 
+const MULTI_TENANT = new Set(['common', 'organizations', 'consumers'])
+
 /**
  * Options of {@link createOnBehalfOfClient}.
  *
@@ -67,6 +69,11 @@ export interface AcquireOptions {
   /** Claims (raw JSON) from a claims challenge, passed to the token endpoint. */
   claims?: string
   correlationId?: string
+  /**
+   * The tenant whose token endpoint makes this exchange. Multi-tenant APIs pass the user's `tid`
+   * (`validated.tenantId`); default: the client's `tenantId`.
+   */
+  tenantId?: string
 }
 
 /**
@@ -125,7 +132,7 @@ export interface OnBehalfOfClient {
  */
 export function createOnBehalfOfClient(options: OnBehalfOfClientOptions): OnBehalfOfClient {
   const authorityHost = normalizeAuthorityHost(options.authorityHost)
-  if (['common', 'organizations', 'consumers'].includes(options.tenantId.toLowerCase())) {
+  if (MULTI_TENANT.has(options.tenantId.toLowerCase())) {
     throw new TypeError('On-Behalf-Of needs a tenant-specific authority, not /common')
   }
   const fetch = createFetch(options)
@@ -146,14 +153,19 @@ export function createOnBehalfOfClient(options: OnBehalfOfClientOptions): OnBeha
   const policy = buildExchangePolicy(options, emit)
   const credential = msalCredential(options.credential)
 
-  let authority: Promise<AuthorityConfig> | undefined
-  const loadAuthority = () => {
-    authority ??= loadAuthorityConfig(authorityHost, options.tenantId, fetch, timeoutMs).catch(
-      (cause) => {
-        authority = undefined
+  // One metadata load per tenant, shared; a failure is not remembered.
+  const authorities = new Map<string, Promise<AuthorityConfig>>()
+  const loadAuthority = (tenant: string) => {
+    let authority = authorities.get(tenant)
+    if (!authority) {
+      // Multi-tenant callers pass each user's tid; bound the map all the same.
+      if (authorities.size >= 1000) authorities.clear()
+      authority = loadAuthorityConfig(authorityHost, tenant, fetch, timeoutMs).catch((cause) => {
+        authorities.delete(tenant)
         throw new OboError('unavailable', 'The authority metadata could not be loaded', { cause })
-      },
-    )
+      })
+      authorities.set(tenant, authority)
+    }
     return authority
   }
 
@@ -181,7 +193,7 @@ export function createOnBehalfOfClient(options: OnBehalfOfClientOptions): OnBeha
   }
 
   async function exchange(assertion: string, request: AcquireOptions): Promise<AcquiredToken> {
-    const meta = await loadAuthority()
+    const meta = await loadAuthority(request.tenantId ?? options.tenantId)
     let attempt = 0
     return policy.execute(async () => {
       attempt++
@@ -284,7 +296,13 @@ export function createOnBehalfOfClient(options: OnBehalfOfClientOptions): OnBeha
       if (!Array.isArray(request?.scopes) || request.scopes.length === 0) {
         throw new TypeError('acquire() needs at least one scope')
       }
-      const key = tokenCacheKey(assertion, options.clientId, request.scopes, request.claims)
+      const tenant = request.tenantId?.toLowerCase()
+      if (tenant && MULTI_TENANT.has(tenant)) {
+        throw new TypeError('On-Behalf-Of needs a tenant-specific authority, not /common')
+      }
+      // A token from another tenant's endpoint (e.g. a guest's) is another cache entry.
+      const partition = tenant ? `${options.clientId}|${tenant}` : options.clientId
+      const key = tokenCacheKey(assertion, partition, request.scopes, request.claims)
       // The memory cache answers synchronously: no promise, no extra tick on the hot path.
       let cached: CachedToken | undefined
       try {
@@ -308,7 +326,7 @@ export function createOnBehalfOfClient(options: OnBehalfOfClientOptions): OnBeha
       }
     },
     async ready() {
-      await loadAuthority()
+      await loadAuthority(options.tenantId)
     },
     async close() {
       await fetch.close?.()
