@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto'
 import type { AccessTokenValidator, ValidatedAccessToken } from '@oboe/obo-core'
 import { LRUCache } from 'lru-cache'
 
@@ -12,10 +11,10 @@ export interface ValidatedTokenCacheOptions {
 /**
  * Remembers Token As that passed every check, so a client sending the same token again is not
  * re-verified (RS256 through WebCrypto is the most expensive step of a cached request) — as
- * Envoy's jwt_authn cache does. Keyed by SHA-256 of the token (the token itself is not kept as
- * a key); an entry is reused only until the token's `exp` and at most `maxAgeSeconds`, so a
- * signing key withdrawn by the authority stops being honoured within that bound. Refusals are
- * never cached.
+ * Envoy's jwt_authn cache does. Keyed by the token itself (the validated value holds it anyway,
+ * and it never leaves the process); an entry is reused only until the token's `exp` and at most
+ * `maxAgeSeconds`, so a signing key withdrawn by the authority stops being honoured within that
+ * bound. Refusals are never cached.
  */
 export function cacheValidatedTokens(
   validator: AccessTokenValidator,
@@ -28,12 +27,11 @@ export function cacheValidatedTokens(
   return {
     ready: () => validator.ready(),
     async validate(raw) {
-      const key = createHash('sha256').update(raw).digest('base64url')
-      const hit = cache.get(key)
+      const hit = cache.get(raw)
       if (hit && Date.now() < hit.until) return hit.token
-      if (hit) cache.delete(key)
+      if (hit) cache.delete(raw)
       const token = await validator.validate(raw)
-      cache.set(key, { token, until: Math.min(token.expiresAt.getTime(), Date.now() + maxAgeMs) })
+      cache.set(raw, { token, until: Math.min(token.expiresAt.getTime(), Date.now() + maxAgeMs) })
       return token
     },
   }
