@@ -1,5 +1,6 @@
 import { X509Certificate, createHash, createPublicKey } from 'node:crypto'
-import { compactVerify, decodeProtectedHeader } from 'jose'
+import type { ProtectedHeaderParameters } from 'jose'
+import { loadJose } from './jose.ts'
 import type { AppRegistration } from '../tenant/schema.ts'
 import { aadsts } from './token-error.ts'
 
@@ -36,7 +37,8 @@ export async function authenticateClient(
   if (assertion) {
     if (form.client_assertion_type !== ASSERTION_TYPE)
       throw aadsts.missingParameter('client_assertion_type')
-    let header: ReturnType<typeof decodeProtectedHeader>
+    const { compactVerify, decodeProtectedHeader } = await loadJose()
+    let header: ProtectedHeaderParameters
     try {
       header = decodeProtectedHeader(assertion)
     } catch {

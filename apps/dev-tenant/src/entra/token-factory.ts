@@ -1,5 +1,6 @@
 import { createHash, randomBytes, randomInt, randomUUID } from 'node:crypto'
-import { CompactSign, SignJWT, compactVerify, decodeProtectedHeader } from 'jose'
+import type { ProtectedHeaderParameters } from 'jose'
+import { loadJose } from './jose.ts'
 import type { SigningKeyRing } from '../crypto/signing-keys.ts'
 import type { AppRegistration } from '../tenant/schema.ts'
 import type { UserState } from '../tenant/directory.ts'
@@ -69,6 +70,7 @@ export class TokenFactory {
     const header = v1
       ? { typ: 'JWT', alg: 'RS256', x5t: key.x5t, kid: key.kid }
       : { typ: 'JWT', alg: 'RS256', kid: key.kid }
+    const { SignJWT } = await loadJose()
     const token = await new SignJWT({ ...claims })
       .setProtectedHeader(header)
       .setIssuedAt(iat)
@@ -265,6 +267,7 @@ export class TokenFactory {
     }
     const nonce = randomBytes(32).toString('base64url')
     const signedHeader = graphHeader(graphNonceHash(nonce), key.x5t, key.kid)
+    const { CompactSign } = await loadJose()
     const jws = await new CompactSign(new TextEncoder().encode(JSON.stringify(payload)))
       .setProtectedHeader(signedHeader)
       .sign(key.privateKey)
@@ -317,7 +320,8 @@ export class TokenFactory {
     const parts = token.split('.')
     if (parts.length !== 3)
       throw new GraphTokenError('IDX14100: JWT is not well formed, there are no dots (.).')
-    let header: ReturnType<typeof decodeProtectedHeader>
+    const { compactVerify, decodeProtectedHeader } = await loadJose()
+    let header: ProtectedHeaderParameters
     try {
       header = decodeProtectedHeader(token)
     } catch {

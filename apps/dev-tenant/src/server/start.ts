@@ -10,6 +10,7 @@ import type { DevTenantContext } from '../context.ts'
 import { loadOrCreateTlsMaterial } from '../crypto/certificate-authority.ts'
 import { SigningKeyRing } from '../crypto/signing-keys.ts'
 import { GrantStore } from '../entra/grant-store.ts'
+import { loadJose } from '../entra/jose.ts'
 import { TokenFactory } from '../entra/token-factory.ts'
 import { RetrievalIndex } from '../graph/retrieval-index.ts'
 import { GraphThrottle } from '../graph/throttle.ts'
@@ -37,11 +38,12 @@ function originOf(host: string, port: number): string {
 export async function startServer(
   options: DevTenantOptions,
 ): Promise<{ ready: ReadyLine; server: ServerType; ctx: DevTenantContext }> {
-  const tenant = loadTenantFile(options.tenantFile)
   const [tls, keys] = await Promise.all([
     loadOrCreateTlsMaterial(options.dataDir),
     SigningKeyRing.load(options.dataDir),
   ])
+  // After the data dir exists: the validated tenant is cached there.
+  const tenant = loadTenantFile(options.tenantFile, { cacheDir: options.dataDir })
   const directory = new Directory(tenant)
   const log = options.quiet
     ? () => {}
@@ -82,6 +84,7 @@ export async function startServer(
   const port = (server.address() as AddressInfo).port
   ctx.origin = originOf(options.host, port)
   ctx.tokens = new TokenFactory(keys, ctx.origin, directory.tenantId)
+  void loadJose()
   const sweeper = setInterval(() => ctx.grants.sweep(), 60_000)
   sweeper.unref()
   server.once('close', () => clearInterval(sweeper))

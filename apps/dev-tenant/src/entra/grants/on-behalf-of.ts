@@ -1,4 +1,3 @@
-import { compactVerify, decodeProtectedHeader } from 'jose'
 import type { DevTenantContext } from '../../context.ts'
 import type { AppRegistration } from '../../tenant/schema.ts'
 import type { ClientAuthMethod } from '../client-auth.ts'
@@ -7,6 +6,7 @@ import { resolveScopes } from '../scopes.ts'
 import { aadsts } from '../token-error.ts'
 import { delegatedTokenResponse, grantedScopes } from '../token-response.ts'
 import type { AuthContext } from '../token-factory.ts'
+import { loadJose } from '../jose.ts'
 
 /**
  * grant_type=jwt-bearer with requested_token_use=on_behalf_of. Checks, in Entra's order: the
@@ -23,6 +23,7 @@ export async function exchangeOnBehalfOf(
     throw aadsts.missingParameter('requested_token_use')
   const assertion = form.assertion
   if (!assertion) throw aadsts.missingParameter('assertion')
+  const { compactVerify, decodeProtectedHeader } = await loadJose()
   let kid: string | undefined
   try {
     kid = decodeProtectedHeader(assertion).kid
