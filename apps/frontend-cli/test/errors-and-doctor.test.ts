@@ -167,8 +167,8 @@ describe('oboe against the dev tenant: commands, errors and fixes', () => {
         ...env,
         BACKEND_API_URL: misconfigured.url,
       })
-      expect(result.code).toBe(3)
-      expect(result.stderr).toMatch(/AADSTS7000215/)
+      expect(result.code, result.stderr).toBe(3)
+      expect(result.stderr, misconfigured.output.join('')).toMatch(/AADSTS7000215/)
       expect(result.stderr).toMatch(/Fix: .*BACKEND_CLIENT_SECRET/)
       expect(result.stderr).not.toContain('not-the-secret')
     } finally {
