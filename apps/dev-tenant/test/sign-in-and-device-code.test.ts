@@ -105,6 +105,13 @@ describe('sign-in page and device code flow (auto sign-in off)', () => {
     )
   })
 
+  it('makes agent.ts exit non-zero with the AADSTS message when the sign-in cannot start', async () => {
+    const url = `${dt.url}/${TENANT_ID}/oauth2/v2.0/authorize?client_id=00000000-0000-0000-0000-000000000000&response_type=code&redirect_uri=http://localhost`
+    const r = await runAgent(dt, url)
+    expect(r.code).toBe(1)
+    expect(r.stderr).toMatch(/^agent: HTTP 400 from .*AADSTS700016: Application with identifier/)
+  })
+
   it('completes the device code flow with msal-node PublicClientApplication', async () => {
     const pca = publicClient(dt)
     let message = ''
