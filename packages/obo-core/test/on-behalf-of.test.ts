@@ -163,6 +163,21 @@ describe('On-Behalf-Of against the dev tenant', () => {
   })
 })
 
+describe('invalidate', () => {
+  it('forgets a cached Token B (e.g. revoked downstream): the next acquire exchanges again', async () => {
+    const obo = client()
+    const tokenA = await t.signIn('bob@contoso.dev')
+    const first = await obo.acquire(tokenA, { scopes: GRAPH_SCOPES })
+    await obo.invalidate(tokenA, { scopes: GRAPH_SCOPES })
+    const second = await obo.acquire(tokenA, { scopes: GRAPH_SCOPES })
+    expect(second.fromCache).toBe(false)
+    expect(second.accessToken).not.toBe(first.accessToken)
+    await expect(obo.acquire(tokenA, { scopes: GRAPH_SCOPES })).resolves.toMatchObject({
+      fromCache: true,
+    })
+  })
+})
+
 describe('multi-tenant', () => {
   it('exchanges at the tenant given per call (the user’s tid) and caches it apart', async () => {
     const obo = client()

@@ -104,6 +104,11 @@ export interface AcquiredToken {
 export interface OnBehalfOfClient {
   /** Exchanges Token A for a token for `scopes`, from the cache when it holds a fresh one. */
   acquire(assertion: string, options: AcquireOptions): Promise<AcquiredToken>
+  /**
+   * Forgets the cached token for this assertion and scopes (all tiers), e.g. after the downstream
+   * API refused it as revoked; the next `acquire` exchanges again.
+   */
+  invalidate(assertion: string, options: Omit<AcquireOptions, 'correlationId'>): Promise<void>
   /** Loads the authority metadata now instead of on the first exchange. */
   ready(): Promise<void>
   /** Closes the connections obo-core opened (when it was given a `ca`). */
@@ -259,6 +264,16 @@ export function createOnBehalfOfClient(options: OnBehalfOfClientOptions): OnBeha
     return token
   }
 
+  function keyOf(assertion: string, request: Omit<AcquireOptions, 'correlationId'>): string {
+    const tenant = request.tenantId?.toLowerCase()
+    if (tenant && MULTI_TENANT.has(tenant)) {
+      throw new TypeError('On-Behalf-Of needs a tenant-specific authority, not /common')
+    }
+    // A token from another tenant's endpoint (e.g. a guest's) is another cache entry.
+    const partition = tenant ? `${options.clientId}|${tenant}` : options.clientId
+    return tokenCacheKey(assertion, partition, request.scopes, request.claims)
+  }
+
   async function acquireShared(
     key: string,
     assertion: string,
@@ -296,13 +311,7 @@ export function createOnBehalfOfClient(options: OnBehalfOfClientOptions): OnBeha
       if (!Array.isArray(request?.scopes) || request.scopes.length === 0) {
         throw new TypeError('acquire() needs at least one scope')
       }
-      const tenant = request.tenantId?.toLowerCase()
-      if (tenant && MULTI_TENANT.has(tenant)) {
-        throw new TypeError('On-Behalf-Of needs a tenant-specific authority, not /common')
-      }
-      // A token from another tenant's endpoint (e.g. a guest's) is another cache entry.
-      const partition = tenant ? `${options.clientId}|${tenant}` : options.clientId
-      const key = tokenCacheKey(assertion, partition, request.scopes, request.claims)
+      const key = keyOf(assertion, request)
       // The memory cache answers synchronously: no promise, no extra tick on the hot path.
       let cached: CachedToken | undefined
       try {
@@ -324,6 +333,9 @@ export function createOnBehalfOfClient(options: OnBehalfOfClientOptions): OnBeha
         })
         throw oboError
       }
+    },
+    async invalidate(assertion, request) {
+      await cacheOp('delete', () => cache.delete(keyOf(assertion, request)), undefined)
     },
     async ready() {
       await loadAuthority(options.tenantId)
