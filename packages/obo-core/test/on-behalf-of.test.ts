@@ -270,6 +270,15 @@ describe('token-endpoint errors become OboErrors', () => {
     expect(err.aadsts).toBe(70011)
   })
 
+  it('scopes of two resources: invalid_scope (AADSTS700022)', async () => {
+    const err = await expectOboError(
+      client().acquire(await t.signIn(), {
+        scopes: ['https://graph.microsoft.com/User.Read', `api://${V1_BACKEND_ID}/access_as_user`],
+      }),
+    )
+    expect(err).toMatchObject({ code: 'invalid_scope', aadsts: 700022 })
+  })
+
   it('errors never carry the token in their message', async () => {
     const tokenA = await t.signIn('carol@contoso.dev')
     const err = await expectOboError(client().acquire(tokenA, { scopes: GRAPH_SCOPES }))
