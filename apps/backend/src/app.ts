@@ -21,6 +21,7 @@ import { ProblemError } from './problems/problem-error.ts'
 import { problemResponse } from './problems/problem-response.ts'
 import { authorizationUriFor, toProblem } from './problems/to-problem.ts'
 import type { OnBehalfOf } from './retrieval/run-retrieval.ts'
+import { secretsOf } from './config-secrets.ts'
 import { registerHealth } from './routes/health.ts'
 import { registerMe } from './routes/me.ts'
 import { registerRetrieval } from './routes/retrieval.ts'
@@ -62,9 +63,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   const { config, logger } = deps
   const metrics = deps.metrics ?? createMetrics()
   const lifecycle = deps.lifecycle ?? new Lifecycle()
-  const secrets = [config.BACKEND_CLIENT_SECRET, config.TOKEN_CACHE_ENCRYPTION_KEY].filter(
-    (s): s is string => typeof s === 'string',
-  )
+  const secrets = secretsOf(config)
 
   const problemContext = { authorizationUri: authorizationUriFor(config.AUTHORITY_HOST) }
 

@@ -3,6 +3,8 @@ import { BackendConfig, ConfigError, parseConfig } from '@oboe/contracts'
 import type { Server } from 'node:http'
 import { createApp } from './app.ts'
 import { bufferedStdout, createLogger } from './logger.ts'
+import { describeError } from './problems/describe-error.ts'
+import { secretsOf } from './config-secrets.ts'
 import { createRuntime } from './runtime.ts'
 
 /** How long in-flight requests may take to finish after SIGTERM before the process exits anyway. */
@@ -41,6 +43,11 @@ runtime.validator
   .catch((error: Error) =>
     logger.warn({ error: { message: error.message } }, 'signing keys not loaded yet'),
   )
+
+// A stray rejection must not take every other request down with it: log it loudly instead.
+process.on('unhandledRejection', (reason) => {
+  logger.error({ error: describeError(reason, secretsOf(config)) }, 'unhandled rejection')
+})
 
 let stopping = false
 async function shutdown(signal: string): Promise<void> {

@@ -185,6 +185,19 @@ describe('Graph failures', () => {
     expect(performance.now() - began).toBeGreaterThanOrEqual(900)
   })
 
+  it('stops retrying a Graph that keeps answering 503 at the deadline, passing its Retry-After on', async () => {
+    const token = await tokenFor('alice@contoso.dev')
+    await retrieve(token)
+    await devTenant.fault({ endpoint: 'graph', kind: 'status', status: 503, retryAfter: 2 })
+    const began = performance.now()
+    const res = await retrieve(token)
+    const elapsed = performance.now() - began
+    await expectProblem(res, 502, 'upstream_error')
+    expect(res.headers.get('retry-after')).toBe('2')
+    expect(elapsed).toBeGreaterThanOrEqual(1900) // waited Retry-After at least once
+    expect(elapsed).toBeLessThan(6_500) // GRAPH_DEADLINE_MS=6000
+  })
+
   it('answers 502 upstream_error when Graph keeps failing', async () => {
     const token = await tokenFor('alice@contoso.dev')
     await devTenant.fault({ endpoint: 'graph', kind: 'status', status: 500 })
@@ -236,6 +249,7 @@ describe('logs', () => {
     await Promise.all(started.map((b) => b.stop()))
     const logs = started.flatMap((b) => b.output).join('\n')
     expect(logs).toContain('"requestId"')
+    expect(logs).not.toContain('unhandled rejection')
     expect(logs).not.toContain(DEV_BACKEND_SECRET)
     for (const token of issuedTokens) {
       expect(logs).not.toContain(token)

@@ -72,8 +72,14 @@ export function createGraphClient(options: GraphClientOptions): GraphClient {
     call: GraphCallOptions,
   ): Promise<unknown> {
     const deadlineAt = Date.now() + options.deadlineMs
-    const deadline = AbortSignal.timeout(options.deadlineMs)
-    const signal = call.signal ? AbortSignal.any([call.signal, deadline]) : deadline
+    // A timer cleared as soon as the call settles: an AbortSignal.timeout would still fire after
+    // the answer, aborting a finished fetch whose unread retry bodies then error unhandled.
+    const deadline = new AbortController()
+    const timer = setTimeout(
+      () => deadline.abort(new DOMException('Graph deadline reached', 'TimeoutError')),
+      options.deadlineMs,
+    )
+    const signal = call.signal ? AbortSignal.any([call.signal, deadline.signal]) : deadline.signal
     try {
       const response = await send(http, path, body, call, signal, {
         deadlineAt,
@@ -83,7 +89,9 @@ export function createGraphClient(options: GraphClientOptions): GraphClient {
       })
       return await response.json()
     } catch (error) {
-      throw await toGraphRequestError(error, deadline.aborted)
+      throw await toGraphRequestError(error, deadline.signal.aborted)
+    } finally {
+      clearTimeout(timer)
     }
   }
 
