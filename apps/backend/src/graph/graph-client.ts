@@ -188,6 +188,12 @@ function send(
           policy.onStatus(response.status)
         },
       ],
+      // The failed attempt's body is never read: release it so its connection goes back to the pool.
+      beforeRetry: [
+        ({ error }) => {
+          if (isHTTPError(error)) void error.response.body?.cancel().catch(() => undefined)
+        },
+      ],
     },
     retry: {
       limit: policy.maxRetries,
