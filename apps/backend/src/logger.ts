@@ -1,36 +1,43 @@
 import pino, { type Logger } from 'pino'
 
+const SECRET_KEYS = [
+  'authorization',
+  'accessToken',
+  'access_token',
+  'refreshToken',
+  'refresh_token',
+  'idToken',
+  'id_token',
+  'token',
+  'assertion',
+  'clientSecret',
+  'client_secret',
+  'clientAssertion',
+  'client_assertion',
+  'BACKEND_CLIENT_SECRET',
+  'CLIENT_SECRET',
+  'TOKEN_CACHE_ENCRYPTION_KEY',
+  'raw',
+]
+const CONTAINERS = [
+  'headers',
+  'req.headers',
+  'request.headers',
+  'error',
+  'err',
+  'config',
+  'options',
+  'body',
+]
+
 /**
- * Paths pino censors wherever they appear: credentials must never reach a log line, even
- * when an error object or a request carrying them is logged whole.
+ * Paths pino censors: credentials must never reach a log line, even when an object carrying them
+ * is logged whole. Explicit paths only: pino's `*` wildcards cost ~25 µs a line, on every request.
+ * Error details are scrubbed separately (describeError), whatever their shape.
  */
 export const REDACTED_PATHS = [
-  'authorization',
-  'headers.authorization',
-  'req.headers.authorization',
-  'request.headers.authorization',
-  '*.authorization',
-  '*.headers.authorization',
-  'accessToken',
-  '*.accessToken',
-  'token',
-  '*.token',
-  'assertion',
-  '*.assertion',
-  'refreshToken',
-  '*.refreshToken',
-  'clientSecret',
-  '*.clientSecret',
-  'client_secret',
-  '*.client_secret',
-  'BACKEND_CLIENT_SECRET',
-  '*.BACKEND_CLIENT_SECRET',
-  'CLIENT_SECRET',
-  '*.CLIENT_SECRET',
-  'TOKEN_CACHE_ENCRYPTION_KEY',
-  '*.TOKEN_CACHE_ENCRYPTION_KEY',
-  'raw',
-  '*.raw',
+  ...SECRET_KEYS,
+  ...CONTAINERS.flatMap((container) => SECRET_KEYS.map((key) => `${container}.${key}`)),
 ]
 
 /** JSON logs on stdout (or the given stream) with redaction of tokens and secrets. */
