@@ -19,7 +19,7 @@ import {
 } from 'rate-limiter-flexible'
 import type { AppDeps } from './app.ts'
 import { createGraphClient } from './graph/graph-client.ts'
-import { cacheValidatedTokens } from './middleware/validated-token-cache.ts'
+import { cacheValidatedTokens } from './auth/validated-token-cache.ts'
 import { Lifecycle } from './operations/lifecycle.ts'
 import { countOboEvents, createMetrics } from './operations/metrics.ts'
 import type { ReadinessCheck } from './operations/operations-routes.ts'

@@ -4,7 +4,7 @@ import {
   type AccessTokenValidator,
 } from '@oboe/obo-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { cacheValidatedTokens } from '../src/middleware/validated-token-cache.ts'
+import { cacheValidatedTokens } from '../src/auth/validated-token-cache.ts'
 import { BACKEND_CLIENT_ID, startDevTenant, type DevTenant } from './support/dev-tenant.ts'
 import { forgeToken, signIn } from './support/tokens.ts'
 
