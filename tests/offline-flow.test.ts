@@ -131,6 +131,12 @@ describe('the offline On-Behalf-Of flow, every hop a real process', () => {
       })
       expect(res.status).toBe(401)
       expect(res.headers.get('www-authenticate') ?? '').toMatch(/^Bearer/)
+      expect(res.headers.get('content-type')).toContain('application/problem+json')
+      const problem = (await res.json()) as { code?: string; fix?: string; requestId?: string }
+      expect(problem.code).toBeTruthy()
+      expect(problem.fix).toBeTruthy()
+      expect(problem.requestId).toBeTruthy()
+      if (token) expect(JSON.stringify(problem)).not.toContain(token)
       const after = await stack.devTenant.counters()
       expect(after['token:obo'] ?? 0).toBe(before['token:obo'] ?? 0)
     })
