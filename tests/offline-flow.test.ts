@@ -3,7 +3,7 @@ import { SignJWT, decodeJwt } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { SeedRetrievalResponse } from '@oboe/contracts'
 import { startStack, tenantApps, type Stack } from './support/stack.ts'
-import { signIn } from './support/tokens.ts'
+import { signIn } from '@oboe/dev-tenant/testing'
 
 let stack: Stack
 let tokenA: string

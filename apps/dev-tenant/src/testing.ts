@@ -28,6 +28,7 @@ import { DEFAULT_TENANT_FILE, loadTenantFile } from './tenant/load.ts'
 import type { TenantFile } from './tenant/schema.ts'
 
 export type { FaultSpec, MintTokenRequest, ScenarioRequest, ReadyLine, TenantFile }
+export { signIn, type SignInOptions } from './testing-sign-in.ts'
 
 export interface StartDevTenantOptions {
   /** Sign in login_hint (default alice) at authorize without a page. */

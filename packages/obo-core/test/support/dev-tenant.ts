@@ -1,7 +1,7 @@
-import { createHash, createPrivateKey, randomBytes, type KeyObject } from 'node:crypto'
+import { createHash, createPrivateKey, type KeyObject } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
-import { startDevTenant, type DevTenant } from '@oboe/dev-tenant/testing'
+import { signIn, startDevTenant, type DevTenant } from '@oboe/dev-tenant/testing'
 import { SignJWT } from 'jose'
 import { createFetch, type FetchLike } from '../../src/index.ts'
 
@@ -69,46 +69,7 @@ export async function startTestTenant(options: { tenantFile?: string } = {}): Pr
     caPem: tenant.caPem,
     fetch,
     signingKey,
-    async signIn(user = 'alice@contoso.dev', options = {}) {
-      const verifier = randomBytes(32).toString('base64url')
-      const challenge = createHash('sha256').update(verifier).digest('base64url')
-      const scope =
-        options.scope ?? `api://${BACKEND_ID}/access_as_user openid profile offline_access`
-      const authorize = new URL(`${tenant.url}/${TENANT_ID}/oauth2/v2.0/authorize`)
-      const params: Record<string, string> = {
-        client_id: FRONTEND_ID,
-        response_type: 'code',
-        redirect_uri: 'http://localhost',
-        scope,
-        code_challenge: challenge,
-        code_challenge_method: 'S256',
-        state: 's',
-        login_hint: user,
-        ...(options.claims && { claims: options.claims }),
-      }
-      for (const [k, v] of Object.entries(params)) authorize.searchParams.set(k, v)
-      const res = await fetch(authorize.toString(), { redirect: 'manual' })
-      const location = res.headers.get('location')
-      if (!location) throw new Error(`authorize answered ${res.status} without a redirect`)
-      const code = new URL(location).searchParams.get('code')
-      if (!code) throw new Error(`authorize redirected without a code: ${location}`)
-      const token = await fetch(`${tenant.url}/${TENANT_ID}/oauth2/v2.0/token`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({
-          grant_type: 'authorization_code',
-          client_id: FRONTEND_ID,
-          code,
-          redirect_uri: 'http://localhost',
-          code_verifier: verifier,
-          scope,
-        }).toString(),
-      })
-      const body = (await token.json()) as { access_token?: string }
-      if (!body.access_token)
-        throw new Error(`token endpoint answered ${token.status}: ${JSON.stringify(body)}`)
-      return body.access_token
-    },
+    signIn: (user = 'alice@contoso.dev', options = {}) => signIn(tenant, { user, ...options }),
     async forge(claims, header = {}) {
       const { kid, privateKey } = signingKey()
       return new SignJWT(claims)
