@@ -1,7 +1,7 @@
 /**
  * obo-core benchmark (bench.md): cache-hit latency of obo-core against msal-node's shared cache,
  * memory per cached user, stampedes in one process and across two processes, Redis L2 hits.
- * Writes { metrics, notes } to $BENCH_OUT and the chart to bench/hit-latency.svg.
+ * Writes { metrics, notes } to $BENCH_OUT and the chart to the root bench/hit-latency.svg.
  */
 import { randomBytes } from 'node:crypto'
 import { mkdtempSync, writeFileSync } from 'node:fs'
@@ -374,10 +374,8 @@ try {
   notes.machine = { node: process.version, msalNode: '7.2.3', concurrencyForFill: CONCURRENCY }
   notes.duration_s = round((Date.now() - t0) / 1000, 1)
   const svg = renderHitLatencyChart(chart)
-  writeFileSync(resolve(import.meta.dirname, 'hit-latency.svg'), svg)
-  // Under the root runner (bench.md) the chart also goes next to bench/results.json.
-  if (process.env.BENCH_OUT)
-    writeFileSync(resolve(import.meta.dirname, '../../../bench/hit-latency.svg'), svg)
+  // One chart, next to the root bench/results.json that holds the same figures.
+  writeFileSync(resolve(import.meta.dirname, '../../../bench/hit-latency.svg'), svg)
   const out = process.env.BENCH_OUT
   const result = JSON.stringify({ metrics, notes }, null, 2)
   if (out) writeFileSync(out, result)
