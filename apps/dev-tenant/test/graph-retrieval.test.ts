@@ -53,9 +53,10 @@ describe('Graph /copilot/retrieval', () => {
     expect(hits[0]!.resourceMetadata).toBeUndefined()
     expect(hits[0]!.extracts[0]!.text).toMatch(/water/i)
     for (const h of hits)
-      for (const e of h.extracts)
-        (expect(e.relevanceScore).toBeGreaterThan(0),
-          expect(e.relevanceScore).toBeLessThanOrEqual(1))
+      for (const e of h.extracts) {
+        expect(e.relevanceScore).toBeGreaterThan(0)
+        expect(e.relevanceScore).toBeLessThanOrEqual(1)
+      }
   })
 
   it('finds the corporate VPN guide for "How do I set up the corporate VPN?"', async () => {

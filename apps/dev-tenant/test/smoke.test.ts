@@ -110,9 +110,10 @@ describe('dev tenant smoke: discovery, sign-in, OBO, Graph retrieval', () => {
       author: expect.any(String),
     })
     for (const h of hits)
-      for (const e of h.extracts)
-        (expect(e.relevanceScore).toBeGreaterThan(0),
-          expect(e.relevanceScore).toBeLessThanOrEqual(1))
+      for (const e of h.extracts) {
+        expect(e.relevanceScore).toBeGreaterThan(0)
+        expect(e.relevanceScore).toBeLessThanOrEqual(1)
+      }
 
     const counters = await dt.counters()
     expect(counters['token:authorization_code']).toBe(1)

@@ -6,7 +6,7 @@ import { registerLogin } from './commands/login.ts'
 import { registerLogout } from './commands/logout.ts'
 import { registerRetrieve } from './commands/retrieve.ts'
 import { registerWhoAmI } from './commands/whoami.ts'
-import { CliError } from './errors/cli-error.ts'
+import { type CliError } from './errors/cli-error.ts'
 import { ExitCode } from './errors/exit-code.ts'
 import { explainError } from './errors/explain-error.ts'
 

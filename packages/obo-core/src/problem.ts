@@ -1,4 +1,4 @@
-import { OboError } from './errors/obo-error.ts'
+import { type OboError } from './errors/obo-error.ts'
 import {
   TokenValidationError,
   type TokenValidationErrorCode,

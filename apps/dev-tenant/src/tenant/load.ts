@@ -3,6 +3,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import type * as Yaml from 'yaml'
 import { TenantFile } from './schema.ts'
 
 // yaml is required on demand: a start-up that hits the cache below never loads it.
@@ -64,7 +65,7 @@ export function loadTenantFile(
   }
   try {
     raw = /\.ya?ml$/i.test(file)
-      ? (requireOnDemand('yaml') as typeof import('yaml')).parse(text)
+      ? (requireOnDemand('yaml') as typeof Yaml).parse(text)
       : JSON.parse(text)
   } catch (e) {
     throw new TenantFileError(file, [(e as Error).message])

@@ -1,4 +1,4 @@
-import { ExitCode } from './exit-code.ts'
+import { type ExitCode } from './exit-code.ts'
 
 /**
  * An error the CLI shows to a person: what went wrong, and one sentence on what to do about it.

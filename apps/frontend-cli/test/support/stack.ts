@@ -4,7 +4,7 @@ import { createServer, type AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { startDevTenant } from '@oboe/dev-tenant/testing'
+import { type startDevTenant } from '@oboe/dev-tenant/testing'
 
 /**
  * The CLI's world as real processes: the dev tenant (HTTPS, its own CA), the backend (tsx), and

@@ -1,0 +1,3 @@
+import base from '@oboe/eslint-config'
+
+export default base
