@@ -1,9 +1,10 @@
-import { Problem } from '@oboe/contracts'
+import { Problem, type ProblemCode } from '@oboe/contracts'
 import { CliError } from '../errors/cli-error.ts'
 import { entraFix, findAadsts } from '../errors/entra-fixes.ts'
 import { ExitCode } from '../errors/exit-code.ts'
 
-const AUTH_CODES = new Set([
+// Typed by the contract's codes, so a renamed code fails the typecheck here.
+const AUTH_CODES = new Set<string>([
   'missing_token',
   'invalid_token',
   'token_expired',
@@ -13,14 +14,14 @@ const AUTH_CODES = new Set([
   'insufficient_claims',
   'access_blocked',
   'forbidden',
-])
-const USAGE_CODES = new Set([
+] satisfies ProblemCode[])
+const USAGE_CODES = new Set<string>([
   'invalid_request',
   'unsupported_media_type',
   'payload_too_large',
   'invalid_filter',
   'not_found',
-])
+] satisfies ProblemCode[])
 
 /** What to do about a problem when the backend did not say (an older backend, a proxy's error). */
 function defaultFix(
