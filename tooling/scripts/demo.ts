@@ -9,13 +9,11 @@ const query = process.argv[2] ?? 'What are the methods of Watering'
 const port = Number(process.env.PORT ?? 5000)
 
 console.log('Starting the dev tenant (offline Entra ID + Microsoft Graph)...')
-const stack = await startStack({
-  port,
-  // The backend's JSON request logs stay out of the demo; its start-up lines are the seed's.
-  onBackendOutput: (line) => {
-    if (!line.startsWith('{')) console.log(`  [backend] ${line}`)
-  },
-})
+const stack = await startStack({ port })
+// The backend's start-up lines are the seed's; its JSON request logs stay out of the demo.
+for (const line of stack.backendOutput.join('').split('\n')) {
+  if (line && !line.startsWith('{')) console.log(`  [backend] ${line}`)
+}
 let code = 1
 try {
   console.log(`Dev tenant at ${stack.devTenant.url}, backend at ${stack.backendUrl}`)

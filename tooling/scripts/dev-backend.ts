@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { Agent, fetch } from 'undici'
 import { DEFAULT_TENANT_FILE, loadTenantFile, type ReadyLine } from '@oboe/dev-tenant'
-import { repoRoot, tenantApps } from '../../tests/support/stack.ts'
+import { repoRoot, tenantApps } from '@oboe/testkit'
 
 /**
  * `turbo dev` for the backend: waits for the dev tenant that turbo starts beside it (its

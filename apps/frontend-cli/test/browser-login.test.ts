@@ -12,7 +12,7 @@ import {
   repoRoot,
   startCli,
   waitFor,
-} from './support/stack.ts'
+} from '@oboe/testkit'
 
 /**
  * A real browser drives `oboe login`: Debian's Chromium, through the dev tenant's sign-in and

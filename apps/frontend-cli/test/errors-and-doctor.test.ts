@@ -9,7 +9,7 @@ import {
   runCli as run,
   startBackend,
   tenantApps,
-} from './support/stack.ts'
+} from '@oboe/testkit'
 
 /** Everything the CLI printed in this file, checked at the end for tokens and secrets. */
 const printed: string[] = []
@@ -252,7 +252,7 @@ describe('oboe doctor', () => {
 describe('what oboe prints', () => {
   it('Should never contain a token or the backend secret, whatever failed', () => {
     expect(printed.length).toBeGreaterThan(20)
-    const secret = tenantApps(devTenant).backendSecret
+    const secret = tenantApps(devTenant.tenant).backendSecret
     for (const output of printed) {
       expect(output).not.toMatch(/eyJ[\w-]+\.eyJ[\w-]+/)
       expect(output).not.toContain(secret)

@@ -11,7 +11,7 @@ import {
   repoRoot,
   runCli as run,
   startBackend,
-} from './support/stack.ts'
+} from '@oboe/testkit'
 
 /** Everything the CLI printed in this file, checked at the end for tokens. */
 const printed: string[] = []

@@ -8,7 +8,7 @@ import {
   oboeBin,
   runCli,
   startBackend,
-} from './support/stack.ts'
+} from '@oboe/testkit'
 
 /**
  * What a person sees on a terminal: `oboe` runs inside a pseudo-terminal (util-linux `script`)

@@ -7,11 +7,11 @@ import { fileURLToPath } from 'node:url'
 import { type startDevTenant } from '@oboe/dev-tenant/testing'
 
 /**
- * The CLI's world as real processes: the dev tenant (HTTPS, its own CA), the backend (tsx), and
+ * The offline system as real processes: the dev tenant (HTTPS, its own CA), the backend (tsx), and
  * `oboe` itself run through its bin shim, each test with its own token cache directory.
  */
 
-export const repoRoot = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../../..')
+export const repoRoot = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..')
 export const tsx = join(repoRoot, 'node_modules/.bin/tsx')
 export const oboeBin = join(repoRoot, 'apps/frontend-cli/bin/oboe.mjs')
 /** The dev tenant's scripted "browser": follows the sign-in to the loopback redirect. */
@@ -25,22 +25,18 @@ export interface CliResult {
   stderr: string
 }
 
-interface TenantApp {
-  clientId: string
-  kind?: string
-  secrets?: { value: string; expiresAt?: string }[]
-}
-
-/** The default tenant's frontend and backend apps (the fixed ids of the common brief). */
-export function tenantApps(devTenant: DevTenant) {
-  const apps = (devTenant.tenant as unknown as { apps: TenantApp[] }).apps
-  const backend =
-    apps.find((a) => a.clientId === 'c3a9d2e4-7b18-4f5c-a6e0-91d4b2f3c857') ??
-    apps.find((a) => a.kind === 'confidential')
-  const frontend = apps.find((a) => a.kind === 'public') ?? apps.find((a) => !a.secrets?.length)
-  const secret = backend?.secrets?.find((s) => !s.expiresAt || Date.parse(s.expiresAt) > Date.now())
-  if (!backend || !frontend || !secret)
-    throw new Error('the dev tenant has no frontend/backend app pair')
+/** The frontend (public) and backend (confidential API) apps of a dev tenant's tenant file. */
+export function tenantApps(tenant: Pick<DevTenant['tenant'], 'apps'>) {
+  const frontend = tenant.apps.find((a) => a.kind === 'public')
+  const backend = tenant.apps.find(
+    (a) => a.kind === 'confidential' && a.exposedScopes.includes('access_as_user'),
+  )
+  const secret = backend?.secrets.find((s) => !s.expiresAt || Date.parse(s.expiresAt) > Date.now())
+  if (!frontend || !backend || !secret) {
+    throw new Error(
+      'the tenant file needs a public app and a confidential API app with a valid secret',
+    )
+  }
   return {
     backendClientId: backend.clientId,
     backendSecret: secret.value,
@@ -60,7 +56,7 @@ export async function startBackend(
   devTenant: DevTenant,
   env: Record<string, string> = {},
 ): Promise<Backend> {
-  const apps = tenantApps(devTenant)
+  const apps = tenantApps(devTenant.tenant)
   const output: string[] = []
   const child = spawn(tsx, [join(repoRoot, 'apps/backend/src/main.ts')], {
     cwd: repoRoot,
@@ -117,7 +113,7 @@ export async function startBackend(
 
 /** A throw-away token cache directory and the CLI environment that points at the stack. */
 export function cliEnvironment(devTenant: DevTenant, backendUrl: string) {
-  const apps = tenantApps(devTenant)
+  const apps = tenantApps(devTenant.tenant)
   const cacheDir = mkdtempSync(join(tmpdir(), 'oboe-cli-test-'))
   const env: Record<string, string> = {
     TENANT_ID: devTenant.tenantId,
