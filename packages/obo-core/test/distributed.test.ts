@@ -15,6 +15,7 @@ import {
   BACKEND_SECRET,
   GRAPH_SCOPES,
   TENANT_ID,
+  oboClient,
   startTestTenant,
   type TestTenant,
 } from './support/dev-tenant.ts'
@@ -32,17 +33,7 @@ afterAll(async () => {
   await Promise.all([t?.stop(), redis?.stop()])
 })
 
-function client(cache: TokenCache) {
-  return createOnBehalfOfClient({
-    authorityHost: t.url,
-    tenantId: TENANT_ID,
-    clientId: BACKEND_ID,
-    credential: { clientSecret: BACKEND_SECRET },
-    ca: t.caPem,
-    cache,
-    log: () => {},
-  })
-}
+const client = (cache: TokenCache) => oboClient(t, { cache })
 
 describe('across replicas (separate processes sharing a real Redis)', () => {
   it('two replicas stampeding on one cold Token A make exactly one exchange', async () => {

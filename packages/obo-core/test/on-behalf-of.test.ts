@@ -5,7 +5,6 @@ import {
   claimsChallengeHeader,
   createAccessTokenValidator,
   createFetch,
-  createOnBehalfOfClient,
   type FetchLike,
   type OboEvent,
   type OnBehalfOfClientOptions,
@@ -13,10 +12,10 @@ import {
 import {
   BACKEND_EXPIRED_SECRET,
   BACKEND_ID,
-  BACKEND_SECRET,
   GRAPH_SCOPES,
   TENANT_ID,
   V1_BACKEND_ID,
+  oboClient,
   startTestTenant,
   type TestTenant,
 } from './support/dev-tenant.ts'
@@ -30,17 +29,7 @@ afterAll(async () => {
   await t?.stop()
 })
 
-function client(overrides: Partial<OnBehalfOfClientOptions> = {}) {
-  return createOnBehalfOfClient({
-    authorityHost: t.url,
-    tenantId: TENANT_ID,
-    clientId: BACKEND_ID,
-    credential: { clientSecret: BACKEND_SECRET },
-    ca: t.caPem,
-    log: () => {},
-    ...overrides,
-  })
-}
+const client = (overrides: Partial<OnBehalfOfClientOptions> = {}) => oboClient(t, overrides)
 
 async function expectOboError(p: Promise<unknown>): Promise<OboError> {
   const err = await p.then(

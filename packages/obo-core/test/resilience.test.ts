@@ -1,18 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import {
-  OboError,
-  createOnBehalfOfClient,
-  type OboEvent,
-  type OnBehalfOfClientOptions,
-} from '../src/index.ts'
-import {
-  BACKEND_ID,
-  BACKEND_SECRET,
-  GRAPH_SCOPES,
-  TENANT_ID,
-  startTestTenant,
-  type TestTenant,
-} from './support/dev-tenant.ts'
+import { OboError, type OboEvent, type OnBehalfOfClientOptions } from '../src/index.ts'
+import { GRAPH_SCOPES, oboClient, startTestTenant, type TestTenant } from './support/dev-tenant.ts'
 
 let t: TestTenant
 
@@ -26,17 +14,7 @@ afterAll(async () => {
   await t?.stop()
 })
 
-function client(overrides: Partial<OnBehalfOfClientOptions> = {}) {
-  return createOnBehalfOfClient({
-    authorityHost: t.url,
-    tenantId: TENANT_ID,
-    clientId: BACKEND_ID,
-    credential: { clientSecret: BACKEND_SECRET },
-    ca: t.caPem,
-    log: () => {},
-    ...overrides,
-  })
-}
+const client = (overrides: Partial<OnBehalfOfClientOptions> = {}) => oboClient(t, overrides)
 
 const tokenRequests = async () => (await t.tenant.counters()).token ?? 0
 

@@ -1,7 +1,7 @@
-import { KeyObject, webcrypto } from 'node:crypto'
+import { webcrypto } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { loadX509 } from './x509.ts'
+import { RSA_SHA256 as RSA, loadX509, privateKeyPem } from './x509.ts'
 
 /** The private CA and the server certificate it signed, as PEM. */
 export interface TlsMaterial {
@@ -9,20 +9,6 @@ export interface TlsMaterial {
   caPem: string
   certPem: string
   keyPem: string
-}
-
-const RSA = {
-  name: 'RSASSA-PKCS1-v1_5',
-  hash: 'SHA-256',
-  publicExponent: new Uint8Array([1, 0, 1]),
-  modulusLength: 2048,
-} as const
-
-function exportKeyPem(key: CryptoKey): string {
-  return KeyObject.from(key as webcrypto.CryptoKey).export({
-    type: 'pkcs8',
-    format: 'pem',
-  }) as string
 }
 
 function serial(): string {
@@ -88,7 +74,7 @@ async function createTlsMaterial(): Promise<Omit<TlsMaterial, 'caFile'>> {
   return {
     caPem: ca.toString('pem') + '\n',
     certPem: server.toString('pem') + '\n',
-    keyPem: exportKeyPem(serverKeys.privateKey),
+    keyPem: privateKeyPem(serverKeys.privateKey),
   }
 }
 

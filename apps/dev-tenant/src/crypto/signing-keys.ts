@@ -1,5 +1,5 @@
 import {
-  KeyObject,
+  type KeyObject,
   X509Certificate,
   createHash,
   createPrivateKey,
@@ -8,7 +8,7 @@ import {
 } from 'node:crypto'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { loadX509 } from './x509.ts'
+import { RSA_SHA256 as RSA, loadX509, privateKeyPem } from './x509.ts'
 
 /** One token-signing key as Entra publishes it: RSA, with a self-signed certificate. */
 export interface SigningKey {
@@ -27,13 +27,6 @@ interface StoredKey {
   certPem: string
   createdAt: number
 }
-
-const RSA = {
-  name: 'RSASSA-PKCS1-v1_5',
-  hash: 'SHA-256',
-  publicExponent: new Uint8Array([1, 0, 1]),
-  modulusLength: 2048,
-} as const
 
 function toSigningKey(stored: StoredKey): SigningKey {
   const der = new X509Certificate(stored.certPem).raw
@@ -65,10 +58,7 @@ async function createStoredKey(): Promise<StoredKey> {
     signingAlgorithm: RSA,
   })
   return {
-    privateKeyPem: KeyObject.from(keys.privateKey as webcrypto.CryptoKey).export({
-      type: 'pkcs8',
-      format: 'pem',
-    }) as string,
+    privateKeyPem: privateKeyPem(keys.privateKey),
     certPem: cert.toString('pem'),
     createdAt: now,
   }

@@ -3,7 +3,12 @@ import { readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { signIn, startDevTenant, type DevTenant } from '@oboe/dev-tenant/testing'
 import { SignJWT } from 'jose'
-import { createFetch, type FetchLike } from '../../src/index.ts'
+import {
+  createFetch,
+  createOnBehalfOfClient,
+  type FetchLike,
+  type OnBehalfOfClientOptions,
+} from '../../src/index.ts'
 
 export const TENANT_ID = '7d1c5a0e-3b2f-4c8a-9e61-2f0b8d4a6c11'
 export const FRONTEND_ID = '5f8e2b71-4c3d-4a9e-8b16-0c2d7e9f1a34'
@@ -105,4 +110,17 @@ export function tokenAClaims(
     ver: '2.0',
     ...overrides,
   }
+}
+
+/** An On-Behalf-Of client for the dev tenant's backend app, quiet, trusting the tenant's CA. */
+export function oboClient(t: TestTenant, overrides: Partial<OnBehalfOfClientOptions> = {}) {
+  return createOnBehalfOfClient({
+    authorityHost: t.url,
+    tenantId: TENANT_ID,
+    clientId: BACKEND_ID,
+    credential: { clientSecret: BACKEND_SECRET },
+    ca: t.caPem,
+    log: () => {},
+    ...overrides,
+  })
 }
