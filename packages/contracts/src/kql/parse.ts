@@ -20,7 +20,12 @@ export interface ParseKqlOptions {
   extraProperties?: readonly string[] | 'any'
   /** Longest input accepted. */
   maxLength?: number
+  /** Deepest nesting of parentheses and NOTs accepted (the parser recurses once per level). */
+  maxDepth?: number
 }
+
+/** Default nesting bound: far above any real filter, far below what overflows the stack. */
+export const KQL_MAX_DEPTH = 32
 
 type Token =
   | { kind: 'lparen'; pos: number }
@@ -108,6 +113,16 @@ export function parseKql(input: string, options: ParseKqlOptions = {}): KqlNode 
   const peek = () => tokens[at]
   const isKeyword = (t: Token | undefined, k: string) => t?.kind === 'word' && t.text === k
   const endPos = () => (tokens.at(-1)?.pos ?? 0) + 1
+  const maxDepth = options.maxDepth ?? KQL_MAX_DEPTH
+  let depth = 0
+  const enter = (pos: number) => {
+    if (++depth > maxDepth)
+      throw new KqlSyntaxError(
+        `Nested more than ${maxDepth} levels deep`,
+        pos,
+        `Use at most ${maxDepth} levels of parentheses and NOT; flatten the filter with AND and OR.`,
+      )
+  }
 
   function parseOr(): KqlNode {
     const children = [parseAnd()]
@@ -134,8 +149,11 @@ export function parseKql(input: string, options: ParseKqlOptions = {}): KqlNode 
   function parseNot(): KqlNode {
     const t = peek()
     if (isKeyword(t, 'NOT')) {
+      enter(t!.pos)
       at++
-      return { type: 'not', child: parseNot() }
+      const child = parseNot()
+      depth--
+      return { type: 'not', child }
     }
     if (t?.kind === 'word' && t.text.startsWith('-') && t.text.length > 1) {
       // "-Author:x" is KQL's short form of NOT.
@@ -148,12 +166,14 @@ export function parseKql(input: string, options: ParseKqlOptions = {}): KqlNode 
     const t = peek()
     if (!t) throw new KqlSyntaxError('Expression ends too early', endPos())
     if (t.kind === 'lparen') {
+      enter(t.pos)
       at++
       const inner = parseOr()
       const close = peek()
       if (close?.kind !== 'rparen')
         throw new KqlSyntaxError('Missing closing parenthesis', close?.pos ?? endPos())
       at++
+      depth--
       return inner
     }
     if (t.kind === 'rparen') throw new KqlSyntaxError('Unexpected ")"', t.pos)
