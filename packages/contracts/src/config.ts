@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { CHAT_PERMISSIONS, SEARCH_PERMISSIONS } from './graph/chat.ts'
 
 /**
  * Configuration from the environment: the seed's .env names, plus what a real deployment and
@@ -57,6 +58,16 @@ const shared = {
 
 export const BackendConfig = z
   .object({
+/** Copilot Search's delegated permissions as Token B scopes (PROTOCOL.md §7). */
+export const DEFAULT_SEARCH_GRAPH_SCOPES = SEARCH_PERMISSIONS.map(
+  (s) => `https://graph.microsoft.com/${s}`,
+)
+
+/** Copilot Chat's seven delegated permissions as Token B scopes (PROTOCOL.md §7). */
+export const DEFAULT_CHAT_GRAPH_SCOPES = CHAT_PERMISSIONS.map(
+  (s) => `https://graph.microsoft.com/${s}`,
+)
+
     ...shared,
     BACKEND_CLIENT_SECRET: z.string().min(1).optional(),
     BACKEND_CLIENT_CERTIFICATE_FILE: z.string().min(1).optional(),
@@ -81,6 +92,12 @@ export const BackendConfig = z
     RATE_LIMIT_PER_HOUR: z.coerce.number().int().min(0).default(200),
     MAX_BODY_BYTES: z.coerce
       .number()
+    /** Token B scopes of Copilot Search (default Files.Read.All, Sites.Read.All). */
+    SEARCH_GRAPH_SCOPES: csv,
+    /** Token B scopes of Copilot Chat (default the seven of PROTOCOL.md §7). */
+    CHAT_GRAPH_SCOPES: csv,
+    /** Seconds between SSE heartbeats on a quiet chat stream. */
+    CHAT_HEARTBEAT_SECONDS: z.coerce.number().min(0.05).max(300).default(15),
       .int()
       .min(1024)
       .default(64 * 1024),
@@ -117,6 +134,10 @@ export const BackendConfig = z
   })
 export type BackendConfig = z.output<typeof BackendConfig>
 
+    SEARCH_GRAPH_SCOPES: c.SEARCH_GRAPH_SCOPES.length
+      ? c.SEARCH_GRAPH_SCOPES
+      : DEFAULT_SEARCH_GRAPH_SCOPES,
+    CHAT_GRAPH_SCOPES: c.CHAT_GRAPH_SCOPES.length ? c.CHAT_GRAPH_SCOPES : DEFAULT_CHAT_GRAPH_SCOPES,
 export const CliConfig = z.object({
   ...shared,
   FRONTEND_CLIENT_ID: guid,
