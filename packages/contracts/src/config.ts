@@ -49,15 +49,6 @@ export const DEFAULT_GRAPH_SCOPES = [
   'https://graph.microsoft.com/User.Read',
 ]
 
-const shared = {
-  TENANT_ID: guidOrName,
-  AUTHORITY_HOST: httpsUrl.default('https://login.microsoftonline.com'),
-  BACKEND_CLIENT_ID: guid,
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-}
-
-export const BackendConfig = z
-  .object({
 /** Copilot Search's delegated permissions as Token B scopes (PROTOCOL.md §7). */
 export const DEFAULT_SEARCH_GRAPH_SCOPES = SEARCH_PERMISSIONS.map(
   (s) => `https://graph.microsoft.com/${s}`,
@@ -68,6 +59,15 @@ export const DEFAULT_CHAT_GRAPH_SCOPES = CHAT_PERMISSIONS.map(
   (s) => `https://graph.microsoft.com/${s}`,
 )
 
+const shared = {
+  TENANT_ID: guidOrName,
+  AUTHORITY_HOST: httpsUrl.default('https://login.microsoftonline.com'),
+  BACKEND_CLIENT_ID: guid,
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+}
+
+export const BackendConfig = z
+  .object({
     ...shared,
     BACKEND_CLIENT_SECRET: z.string().min(1).optional(),
     BACKEND_CLIENT_CERTIFICATE_FILE: z.string().min(1).optional(),
@@ -78,6 +78,12 @@ export const DEFAULT_CHAT_GRAPH_SCOPES = CHAT_PERMISSIONS.map(
     GRAPH_BASE_URL: httpsUrl.default('https://graph.microsoft.com'),
     GRAPH_API_VERSION: z.enum(['v1.0', 'beta']).default('v1.0'),
     GRAPH_SCOPES: csv,
+    /** Token B scopes of Copilot Search (default Files.Read.All, Sites.Read.All). */
+    SEARCH_GRAPH_SCOPES: csv,
+    /** Token B scopes of Copilot Chat (default the seven of PROTOCOL.md §7). */
+    CHAT_GRAPH_SCOPES: csv,
+    /** Seconds between SSE heartbeats on a quiet chat stream. */
+    CHAT_HEARTBEAT_SECONDS: z.coerce.number().min(0.05).max(300).default(15),
     GRAPH_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
     GRAPH_DEADLINE_MS: z.coerce.number().int().min(100).max(300_000).default(30_000),
     HOST: z.string().default('127.0.0.1'),
@@ -92,12 +98,6 @@ export const DEFAULT_CHAT_GRAPH_SCOPES = CHAT_PERMISSIONS.map(
     RATE_LIMIT_PER_HOUR: z.coerce.number().int().min(0).default(200),
     MAX_BODY_BYTES: z.coerce
       .number()
-    /** Token B scopes of Copilot Search (default Files.Read.All, Sites.Read.All). */
-    SEARCH_GRAPH_SCOPES: csv,
-    /** Token B scopes of Copilot Chat (default the seven of PROTOCOL.md §7). */
-    CHAT_GRAPH_SCOPES: csv,
-    /** Seconds between SSE heartbeats on a quiet chat stream. */
-    CHAT_HEARTBEAT_SECONDS: z.coerce.number().min(0.05).max(300).default(15),
       .int()
       .min(1024)
       .default(64 * 1024),
@@ -107,6 +107,10 @@ export const DEFAULT_CHAT_GRAPH_SCOPES = CHAT_PERMISSIONS.map(
   .transform((c) => ({
     ...c,
     GRAPH_SCOPES: c.GRAPH_SCOPES.length ? c.GRAPH_SCOPES : DEFAULT_GRAPH_SCOPES,
+    SEARCH_GRAPH_SCOPES: c.SEARCH_GRAPH_SCOPES.length
+      ? c.SEARCH_GRAPH_SCOPES
+      : DEFAULT_SEARCH_GRAPH_SCOPES,
+    CHAT_GRAPH_SCOPES: c.CHAT_GRAPH_SCOPES.length ? c.CHAT_GRAPH_SCOPES : DEFAULT_CHAT_GRAPH_SCOPES,
     BACKEND_APP_ID_URI: c.BACKEND_APP_ID_URI ?? `api://${c.BACKEND_CLIENT_ID}`,
     ALLOWED_CLIENT_APPS: c.ALLOWED_CLIENT_APPS.length
       ? c.ALLOWED_CLIENT_APPS
@@ -134,10 +138,6 @@ export const DEFAULT_CHAT_GRAPH_SCOPES = CHAT_PERMISSIONS.map(
   })
 export type BackendConfig = z.output<typeof BackendConfig>
 
-    SEARCH_GRAPH_SCOPES: c.SEARCH_GRAPH_SCOPES.length
-      ? c.SEARCH_GRAPH_SCOPES
-      : DEFAULT_SEARCH_GRAPH_SCOPES,
-    CHAT_GRAPH_SCOPES: c.CHAT_GRAPH_SCOPES.length ? c.CHAT_GRAPH_SCOPES : DEFAULT_CHAT_GRAPH_SCOPES,
 export const CliConfig = z.object({
   ...shared,
   FRONTEND_CLIENT_ID: guid,
