@@ -26,7 +26,13 @@ export async function renderOpenApi(): Promise<string> {
     config,
     validator: { validate: async () => unavailable(), ready: async () => unavailable() },
     obo: { acquire: async () => unavailable() },
-    graph: { retrieve: async () => unavailable(), retrieveBatch: async () => unavailable() },
+    graph: {
+      retrieve: async () => unavailable(),
+      retrieveBatch: async () => unavailable(),
+      json: async () => unavailable(),
+      stream: async () => unavailable(),
+      close: async () => undefined,
+    },
     logger: pino({ level: 'silent' }),
   }
   const json = serializeOpenApi(openApiDocument(createApp(deps)))

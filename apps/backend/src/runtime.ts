@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs'
-import { rootCertificates } from 'node:tls'
 import type { BackendConfig } from '@oboe/contracts'
 import {
   RedisTokenCache,
@@ -11,7 +10,6 @@ import {
 } from '@oboe/obo-core'
 import { Redis } from 'ioredis'
 import type { Logger } from 'pino'
-import { Agent } from 'undici'
 import {
   RateLimiterMemory,
   RateLimiterRedis,
@@ -64,13 +62,6 @@ export interface RuntimeOptions {
    * backend run inside another process. A backend process uses NODE_EXTRA_CA_CERTS instead.
    */
   ca?: string
-}
-
-/** fetch through an undici Agent that trusts `ca` on top of Node's roots (verification stays on). */
-function fetchTrusting(ca: string): typeof globalThis.fetch {
-  const dispatcher = new Agent({ connect: { ca: [...rootCertificates, ca] } })
-  // Node's own fetch takes an undici dispatcher; ky hands it a Request, which npm undici's fetch would not accept.
-  return (input, init) => globalThis.fetch(input, { ...init, dispatcher } as RequestInit)
 }
 
 /** Builds the real dependencies of the app from the configuration. */
@@ -131,7 +122,7 @@ export function createRuntime(
     version: config.GRAPH_API_VERSION,
     timeoutMs: config.GRAPH_TIMEOUT_MS,
     deadlineMs: config.GRAPH_DEADLINE_MS,
-    ...(options.ca && { fetch: fetchTrusting(options.ca) }),
+    ...(options.ca && { ca: options.ca }),
     onStatus: (status, operation) =>
       metrics.graphResponses.inc({ operation, status: String(status) }),
   })
@@ -154,6 +145,7 @@ export function createRuntime(
     lifecycle: new Lifecycle(),
     async close() {
       await obo.close()
+      await graph.close()
       redis?.disconnect()
     },
   }

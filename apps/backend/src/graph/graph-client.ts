@@ -1,18 +1,21 @@
+import { rootCertificates } from 'node:tls'
+import type { Readable } from 'node:stream'
 import {
   GraphBatchResponse,
-  GraphError,
   GraphRetrievalResponse,
   type DataSource,
   type GraphBatchRequest,
   type GraphRetrievalRequest,
   type RetrievalHit,
 } from '@oboe/contracts'
-import ky, { isHTTPError, isTimeoutError, type KyInstance } from 'ky'
+import { Pool, type Dispatcher } from 'undici'
+import { graphHttpError, toGraphRequestError } from './graph-errors.ts'
 import { GraphRequestError } from './graph-request-error.ts'
 import { parseRetryAfter } from './retry-after.ts'
 
 /** Statuses worth another attempt (Graph throttling and transient gateway errors). */
-const RETRY_STATUSES = [429, 503, 504]
+const RETRY_STATUSES = new Set([429, 503, 504])
+const BACKOFF_LIMIT_MS = 2_000
 
 export interface GraphClientOptions {
   /** e.g. https://graph.microsoft.com (no version). */
@@ -24,8 +27,11 @@ export interface GraphClientOptions {
   deadlineMs: number
   maxRetries?: number
   /** Called with every HTTP status Graph answers (each attempt, each $batch item). */
-  onStatus?: (status: number, operation: 'retrieval' | 'batch') => void
-  fetch?: typeof globalThis.fetch
+  onStatus?: (status: number, operation: string) => void
+  /** PEM of an extra CA to trust on top of Node's roots (e.g. the dev tenant's). */
+  ca?: string
+  /** Keep-alive connections to Graph's origin at most (unlimited when absent). */
+  connections?: number
 }
 
 export interface GraphCallOptions {
@@ -33,7 +39,47 @@ export interface GraphCallOptions {
   accessToken: string
   /** Sent as `client-request-id` so Graph's logs and ours can be joined. */
   clientRequestId: string
+  /** Aborted when the caller goes away: the upstream request is closed at once. */
   signal?: AbortSignal
+}
+
+/** One generic Graph call, for endpoints the client has no typed method for. */
+export interface GraphJsonRequest {
+  method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE'
+  /** Relative to the version (`search/query`), or an absolute URL on Graph's origin (`@odata.nextLink`). */
+  path: string
+  body?: unknown
+  /** Token B; sent as the bearer, never logged. */
+  token: string
+  /** Sent as `client-request-id`. */
+  requestId: string
+  signal?: AbortSignal
+  /** Metrics label for the statuses of this call, e.g. `search`. */
+  operation: string
+}
+
+export interface GraphJsonResponse<T> {
+  status: number
+  /** Parsed, not validated: the caller validates it with zod. Undefined for an empty body. */
+  body: T
+}
+
+export interface GraphStreamRequest {
+  /** Relative to the version, or an absolute URL on Graph's origin. */
+  path: string
+  body: unknown
+  token: string
+  requestId: string
+  signal?: AbortSignal
+  operation: string
+}
+
+export interface GraphStreamResponse {
+  status: number
+  /** Lower-case header names. */
+  headers: Record<string, string | string[] | undefined>
+  /** Graph's body as it arrives (a Node Readable, async-iterable as Buffers). */
+  body: Readable & AsyncIterable<Buffer>
 }
 
 /** The outcome of one data source inside a $batch. */
@@ -41,7 +87,7 @@ export type BatchOutcome =
   | { dataSource: DataSource; ok: true; hits: RetrievalHit[] }
   | { dataSource: DataSource; ok: false; error: GraphRequestError }
 
-/** The Copilot Retrieval API as the backend uses it. */
+/** Microsoft Graph as the backend uses it. */
 export interface GraphClient {
   retrieve(request: GraphRetrievalRequest, options: GraphCallOptions): Promise<RetrievalHit[]>
   /** Several requests in one `$batch` (at most 20); each outcome is reported on its own. */
@@ -49,56 +95,148 @@ export interface GraphClient {
     requests: GraphRetrievalRequest[],
     options: GraphCallOptions,
   ): Promise<BatchOutcome[]>
+  /** Any JSON endpoint; a non-2xx answer (after retries) throws GraphRequestError. */
+  json<T = unknown>(request: GraphJsonRequest): Promise<GraphJsonResponse<T>>
+  /**
+   * A streamed answer (e.g. server-sent events): resolves after a 2xx status with the body
+   * unread; a failure before that throws GraphRequestError. Never retried once bytes flowed.
+   */
+  stream(request: GraphStreamRequest): Promise<GraphStreamResponse>
+  /** Closes the keep-alive connections. */
+  close(): Promise<void>
+}
+
+interface Attempt {
+  method: string
+  path: string
+  body: string | undefined
+  token: string
+  requestId: string
+  signal: AbortSignal | undefined
+  operation: string
 }
 
 /**
- * Creates the Graph client: ky with a per-attempt timeout, retries on 429/503/504 that honour
- * Retry-After, and a total deadline that no retry or wait may overrun.
+ * Creates the Graph client on undici directly (one keep-alive pool to Graph's origin): a
+ * per-attempt timeout, retries on 429/503/504 that honour Retry-After, and a total deadline
+ * that no retry or wait may overrun.
  * @example
  * const graph = createGraphClient({ baseUrl: 'https://graph.microsoft.com', version: 'v1.0', timeoutMs: 10_000, deadlineMs: 30_000 })
  * const hits = await graph.retrieve({ queryString: 'VPN', dataSource: 'sharePoint' }, { accessToken, clientRequestId })
  */
 export function createGraphClient(options: GraphClientOptions): GraphClient {
-  const http = ky.create({
-    prefixUrl: `${options.baseUrl}/${options.version}`,
-    timeout: options.timeoutMs,
-    ...(options.fetch && { fetch: options.fetch }),
+  const base = new URL(options.baseUrl)
+  const origin = base.origin
+  const prefix = `${base.pathname.replace(/\/$/, '')}/${options.version}/`
+  const pool = new Pool(origin, {
+    ...(options.connections !== undefined && { connections: options.connections }),
+    ...(options.ca && { connect: { ca: [...rootCertificates, options.ca] } }),
   })
+  const maxRetries = options.maxRetries ?? 3
 
-  async function post(
+  function pathOf(path: string): string {
+    if (!/^https?:/i.test(path)) return prefix + path.replace(/^\//, '')
+    const url = new URL(path)
+    // Token B is only ever sent to the configured Graph origin.
+    if (url.origin !== origin) {
+      throw new GraphRequestError({
+        kind: 'network',
+        message: `Refused to call ${url.origin}: only ${origin} receives Graph tokens`,
+      })
+    }
+    return url.pathname + url.search
+  }
+
+  /**
+   * Sends with retries and answers the 2xx response with its body unread. Timeouts: undici's
+   * headers and body (idle) timeouts per attempt, each capped by what is left of the deadline.
+   */
+  async function send(attempt: Attempt): Promise<Dispatcher.ResponseData> {
+    const deadlineAt = Date.now() + options.deadlineMs
+    const headers: Record<string, string> = {
+      authorization: `Bearer ${attempt.token}`,
+      'client-request-id': attempt.requestId,
+      'return-client-request-id': 'true',
+      accept: 'application/json',
+    }
+    if (attempt.body !== undefined) headers['content-type'] = 'application/json'
+    for (let retry = 0; ; retry++) {
+      const remaining = deadlineAt - Date.now()
+      const timeout = Math.max(1, Math.min(options.timeoutMs, remaining))
+      let response: Dispatcher.ResponseData
+      try {
+        response = await pool.request({
+          method: attempt.method as Dispatcher.HttpMethod,
+          path: attempt.path,
+          headers,
+          body: attempt.body,
+          headersTimeout: timeout,
+          bodyTimeout: timeout,
+          signal: attempt.signal,
+        })
+      } catch (error) {
+        const left = deadlineAt - Date.now()
+        const retryable = isNetworkError(error) && !attempt.signal?.aborted
+        if (retryable && retry < maxRetries && left > options.timeoutMs / 2) {
+          await wait(backoff(retry), attempt.signal)
+          continue
+        }
+        throw toGraphRequestError(error)
+      }
+      options.onStatus?.(response.statusCode, attempt.operation)
+      if (response.statusCode >= 200 && response.statusCode < 300) return response
+      const retryAfter = parseRetryAfter(header(response.headers, 'retry-after'))
+      if (RETRY_STATUSES.has(response.statusCode) && retry < maxRetries) {
+        const waitMs = retryAfter !== undefined ? retryAfter * 1000 : backoff(retry)
+        // A wait plus one more attempt must fit in what is left, else the failure is answered now.
+        if (waitMs + 250 < deadlineAt - Date.now()) {
+          // The failed attempt's body is not needed: release it so its connection is reused.
+          await response.body.dump().catch(() => undefined)
+          await wait(waitMs, attempt.signal)
+          continue
+        }
+      }
+      const body = await readJson(response.body)
+      throw graphHttpError(response.statusCode, body, {
+        retryAfter: header(response.headers, 'retry-after'),
+        wwwAuthenticate: header(response.headers, 'www-authenticate'),
+      })
+    }
+  }
+
+  async function requestJson(attempt: Attempt): Promise<GraphJsonResponse<unknown>> {
+    const response = await send(attempt)
+    try {
+      return { status: response.statusCode, body: await readJson(response.body, true) }
+    } catch (error) {
+      throw toGraphRequestError(error)
+    }
+  }
+
+  function attemptOf(
+    method: string,
     path: string,
-    operation: 'retrieval' | 'batch',
     body: unknown,
     call: GraphCallOptions,
-  ): Promise<unknown> {
-    const deadlineAt = Date.now() + options.deadlineMs
-    // A timer cleared as soon as the call settles: an AbortSignal.timeout would still fire after
-    // the answer, aborting a finished fetch whose unread retry bodies then error unhandled.
-    const deadline = new AbortController()
-    const timer = setTimeout(
-      () => deadline.abort(new DOMException('Graph deadline reached', 'TimeoutError')),
-      options.deadlineMs,
-    )
-    const signal = call.signal ? AbortSignal.any([call.signal, deadline.signal]) : deadline.signal
-    try {
-      const response = await send(http, path, body, call, signal, {
-        deadlineAt,
-        maxRetries: options.maxRetries ?? 3,
-        timeoutMs: options.timeoutMs,
-        onStatus: (status) => options.onStatus?.(status, operation),
-      })
-      return await response.json()
-    } catch (error) {
-      throw await toGraphRequestError(error, deadline.signal.aborted)
-    } finally {
-      clearTimeout(timer)
+    operation: string,
+  ): Attempt {
+    return {
+      method,
+      path: pathOf(path),
+      body: body === undefined ? undefined : JSON.stringify(body),
+      token: call.accessToken,
+      requestId: call.clientRequestId,
+      signal: call.signal,
+      operation,
     }
   }
 
   return {
     async retrieve(request, call) {
-      const json = await post('copilot/retrieval', 'retrieval', request, call)
-      return parseRetrievalResponse(json)
+      const { body } = await requestJson(
+        attemptOf('POST', 'copilot/retrieval', request, call, 'retrieval'),
+      )
+      return parseRetrievalResponse(body)
     },
 
     async retrieveBatch(requests, call) {
@@ -111,8 +249,8 @@ export function createGraphClient(options: GraphClientOptions): GraphClient {
           body,
         })),
       }
-      const json = await post('$batch', 'batch', batch, call)
-      const parsed = GraphBatchResponse.safeParse(json)
+      const { body } = await requestJson(attemptOf('POST', '$batch', batch, call, 'batch'))
+      const parsed = GraphBatchResponse.safeParse(body)
       if (!parsed.success) {
         throw new GraphRequestError({
           kind: 'http',
@@ -156,64 +294,96 @@ export function createGraphClient(options: GraphClientOptions): GraphClient {
         }
       })
     },
+
+    async json<T>(request: GraphJsonRequest): Promise<GraphJsonResponse<T>> {
+      const call = { accessToken: request.token, clientRequestId: request.requestId }
+      const response = await requestJson(
+        attemptOf(
+          request.method,
+          request.path,
+          request.body,
+          {
+            ...call,
+            ...(request.signal && { signal: request.signal }),
+          },
+          request.operation,
+        ),
+      )
+      return response as GraphJsonResponse<T>
+    },
+
+    async stream(request) {
+      const attempt = attemptOf(
+        'POST',
+        request.path,
+        request.body,
+        {
+          accessToken: request.token,
+          clientRequestId: request.requestId,
+          ...(request.signal && { signal: request.signal }),
+        },
+        request.operation,
+      )
+      const response = await send(attempt)
+      return {
+        status: response.statusCode,
+        headers: response.headers,
+        body: response.body as unknown as Readable & AsyncIterable<Buffer>,
+      }
+    },
+
+    async close() {
+      await pool.close()
+    },
   }
 }
 
-interface SendPolicy {
-  deadlineAt: number
-  maxRetries: number
-  timeoutMs: number
-  onStatus: (status: number) => void
+/** ky's schedule: 300 ms doubling per retry, at most 2 s. */
+function backoff(retry: number): number {
+  return Math.min(BACKOFF_LIMIT_MS, 300 * 2 ** retry)
 }
 
-function send(
-  http: KyInstance,
-  path: string,
-  body: unknown,
-  call: GraphCallOptions,
-  signal: AbortSignal,
-  policy: SendPolicy,
-): Promise<Response> {
-  return http.post(path, {
-    json: body,
-    signal,
-    headers: {
-      authorization: `Bearer ${call.accessToken}`,
-      'client-request-id': call.clientRequestId,
-      'return-client-request-id': 'true',
-    },
-    hooks: {
-      afterResponse: [
-        (_request, _options, response) => {
-          policy.onStatus(response.status)
-        },
-      ],
-      // The failed attempt's body is never read: release it so its connection goes back to the pool.
-      beforeRetry: [
-        ({ error }) => {
-          if (isHTTPError(error)) void error.response.body?.cancel().catch(() => undefined)
-        },
-      ],
-    },
-    retry: {
-      limit: policy.maxRetries,
-      methods: ['post'],
-      statusCodes: RETRY_STATUSES,
-      afterStatusCodes: RETRY_STATUSES,
-      backoffLimit: 2_000,
-      // The deadline decides: a wait (Retry-After or backoff) plus one more attempt must fit
-      // in what is left, else the failure is answered now with its own Retry-After.
-      shouldRetry: ({ error, retryCount }) => {
-        const remaining = policy.deadlineAt - Date.now()
-        if (isTimeoutError(error)) return false
-        if (!isHTTPError(error)) return remaining > policy.timeoutMs / 2 ? undefined : false
-        if (!RETRY_STATUSES.includes(error.response.status)) return false
-        const retryAfter = parseRetryAfter(error.response.headers.get('retry-after'))
-        const waitMs = retryAfter !== undefined ? retryAfter * 1000 : 300 * 2 ** (retryCount - 1)
-        return waitMs + 250 < remaining ? undefined : false
-      },
-    },
+function wait(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason)
+    const onAbort = () => {
+      clearTimeout(timer)
+      reject(signal?.reason)
+    }
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort)
+      resolve()
+    }, ms)
+    signal?.addEventListener('abort', onAbort, { once: true })
   })
+}
+
+/** Connection-level failures worth another attempt (not timeouts, not a cancelled call). */
+function isNetworkError(error: unknown): boolean {
+  const code = (error as { code?: string })?.code
+  return (
+    code === 'ECONNRESET' ||
+    code === 'ECONNREFUSED' ||
+    code === 'EPIPE' ||
+    code === 'UND_ERR_SOCKET' ||
+    code === 'UND_ERR_CLOSED'
+  )
+}
+
+async function readJson(body: Dispatcher.ResponseData['body'], strict = false): Promise<unknown> {
+  const text = await body.text()
+  if (text === '') return undefined
+  if (strict) return JSON.parse(text) as unknown
+  try {
+    return JSON.parse(text) as unknown
+  } catch {
+    return undefined
+  }
+}
+
+function header(headers: Dispatcher.ResponseData['headers'], name: string): string | undefined {
+  const value = headers[name]
+  return Array.isArray(value) ? value[0] : value
 }
 
 function parseRetrievalResponse(json: unknown): RetrievalHit[] {
@@ -226,58 +396,6 @@ function parseRetrievalResponse(json: unknown): RetrievalHit[] {
     })
   }
   return parsed.data.retrievalHits
-}
-
-function graphHttpError(
-  status: number,
-  body: unknown,
-  headers: { retryAfter?: string | null; wwwAuthenticate?: string | null },
-): GraphRequestError {
-  const envelope = GraphError.safeParse(body)
-  const graphCode = envelope.success ? envelope.data.error.code : undefined
-  const graphMessage = envelope.success ? envelope.data.error.message : undefined
-  return new GraphRequestError({
-    kind: 'http',
-    status,
-    graphCode,
-    message: `Graph answered ${status}${graphCode ? ` ${graphCode}` : ''}${graphMessage ? `: ${graphMessage}` : ''}`,
-    retryAfterSeconds: parseRetryAfter(headers.retryAfter),
-    wwwAuthenticate: headers.wwwAuthenticate ?? undefined,
-    graphRequestId: envelope.success ? envelope.data.error.innerError?.['request-id'] : undefined,
-  })
-}
-
-async function toGraphRequestError(
-  error: unknown,
-  deadlinePassed: boolean,
-): Promise<GraphRequestError> {
-  if (error instanceof GraphRequestError) return error
-  if (isHTTPError(error)) {
-    const body = await error.response.json().catch(() => undefined)
-    return graphHttpError(error.response.status, body, {
-      retryAfter: error.response.headers.get('retry-after'),
-      wwwAuthenticate: error.response.headers.get('www-authenticate'),
-    })
-  }
-  if (isTimeoutError(error) || deadlinePassed || (error as Error)?.name === 'TimeoutError') {
-    return new GraphRequestError({
-      kind: 'timeout',
-      message: 'Graph did not answer in time',
-      cause: error,
-    })
-  }
-  if ((error as Error)?.name === 'AbortError') {
-    return new GraphRequestError({
-      kind: 'timeout',
-      message: 'The Graph call was cancelled',
-      cause: error,
-    })
-  }
-  return new GraphRequestError({
-    kind: 'network',
-    message: `Could not reach Graph: ${(error as Error)?.message ?? String(error)}`,
-    cause: error,
-  })
 }
 
 function lowerCaseKeys(headers: Record<string, string>): Record<string, string> {
