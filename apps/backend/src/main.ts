@@ -2,6 +2,11 @@ import { serve } from '@hono/node-server'
 import { BackendConfig, ConfigError, parseConfig } from '@oboe/contracts'
 import type { Server } from 'node:http'
 import { createApp } from './app.ts'
+import {
+  answerClientErrors,
+  applyServerTimeouts,
+  httpServerOptions,
+} from './operations/http-server.ts'
 import { bufferedStdout, createLogger } from './logger.ts'
 import { describeError } from './problems/describe-error.ts'
 import { secretsOf } from './config-secrets.ts'
@@ -34,9 +39,20 @@ const runtime = createRuntime(config, logger)
 const app = createApp(runtime)
 
 console.log('Starting Backend API Server...')
-const server = serve({ fetch: app.fetch, hostname: config.HOST, port: config.PORT }, (info) => {
-  console.log(`Running at http://localhost:${info.port}`)
-}) as Server
+const server = serve(
+  {
+    fetch: app.fetch,
+    hostname: config.HOST,
+    port: config.PORT,
+    serverOptions: httpServerOptions(config),
+  },
+  (info) => {
+    console.log(`Running at http://localhost:${info.port}`)
+  },
+) as Server
+// Gateway timeouts, and problem+json for what Node refuses itself (431, 400, 408).
+applyServerTimeouts(server, config)
+answerClientErrors(server, logger)
 // Load the signing keys now so the first request does not wait; failures show in /readyz.
 runtime.validator
   .ready()

@@ -103,6 +103,14 @@ export const BackendConfig = z
       .default(64 * 1024),
     CORS_ORIGINS: csv,
     TRUST_PROXY: bool,
+    /** Longest wait for a client's request headers (slow-header clients get 408). */
+    HTTP_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
+    /** Longest wait for a client's whole request, body included (slow-body clients get 408). */
+    HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
+    /** Idle keep-alive connections stay open this long: above a load balancer's idle timeout. */
+    HTTP_KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(65_000),
+    /** Deadline of each Redis command (rate limit); after a miss, memory is used until Redis answers. */
+    REDIS_COMMAND_TIMEOUT_MS: z.coerce.number().int().min(10).max(10_000).default(150),
   })
   .transform((c) => ({
     ...c,
