@@ -1,6 +1,8 @@
 import { defineConfig } from 'tsdown'
 
 // ESM + declarations for publishing; the workspace itself uses the TypeScript sources.
+// @oboe/contracts is private: the little obo-core takes from it is bundled in, so the tarball
+// installs on its own.
 export default defineConfig({
   entry: { index: 'src/index.ts', 'hono/index': 'src/hono/index.ts' },
   format: 'esm',
@@ -9,4 +11,5 @@ export default defineConfig({
   dts: true,
   clean: true,
   sourcemap: true,
+  noExternal: ['@oboe/contracts', /^@oboe\/contracts\//],
 })
