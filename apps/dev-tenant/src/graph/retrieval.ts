@@ -7,6 +7,7 @@ import { GraphApiError } from './graph-error.ts'
 import { compileFilter } from './kql-filter.ts'
 import { RetrievalIndex, type ScoredDocument } from './retrieval-index.ts'
 import { termsOf } from './text-analysis.ts'
+import { verifiedGraphTokens } from './verified-graph-tokens.ts'
 
 /** Delegated permissions each data source needs (PROTOCOL.md §4). */
 export const REQUIRED_SCOPES = {
@@ -34,7 +35,7 @@ export async function authenticateGraphCaller(
   if (!token) throw new GraphApiError(401, 'InvalidAuthenticationToken', 'Access token is empty.')
   let claims: Record<string, unknown>
   try {
-    claims = await ctx.tokens.verifyGraphToken(token)
+    claims = await verifiedGraphTokens(ctx).verify(token)
   } catch (e) {
     if (e instanceof GraphTokenError) {
       throw new GraphApiError(
