@@ -44,4 +44,10 @@ export {
   type RedisClientLike,
 } from './cache/redis-token-cache.ts'
 export { TieredTokenCache, type TieredTokenCacheOptions } from './cache/tiered-token-cache.ts'
+export {
+  RedisCircuit,
+  RedisUnavailableError,
+  type RedisCircuitOptions,
+  type DistributedHealth,
+} from './cache/redis-circuit.ts'
 export type { ExchangePolicyOptions } from './obo/exchange-policy.ts'

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { CacheEncryption, type CacheEncryptionKeys } from './cache-encryption.ts'
+import { RedisCircuit, type DistributedHealth } from './redis-circuit.ts'
 import type { CachedToken, TokenCache, TokenCacheLock } from './token-cache.ts'
 
 /**
@@ -17,6 +18,8 @@ export interface RedisClientLike {
   set(key: string, value: string, px: 'PX', ttlMs: number, nx: 'NX'): Promise<unknown>
   del(key: string): Promise<unknown>
   eval(script: string, numKeys: number, ...args: (string | number)[]): Promise<unknown>
+  /** Used by the background probe when present (ioredis has it); else a `get`. */
+  ping?(): Promise<unknown>
 }
 
 /**
@@ -40,8 +43,16 @@ export interface RedisTokenCacheOptions {
   prefix?: string
   /** Entries expire this long before the token does. Default 300. */
   renewBeforeSeconds?: number
-  /** Each Redis command fails after this long (a slow Redis must not slow requests). Default 500 ms. */
+  /**
+   * Each Redis command fails after this long (a slow Redis must not slow requests), and Redis is
+   * then skipped until a background probe answers. Default 150 ms. Ignored when `circuit` is given.
+   */
   operationTimeoutMs?: number
+  /**
+   * The deadline and circuit of this Redis connection, to share it with its other users (e.g. a
+   * rate limiter) and read one health. Default: a new {@link RedisCircuit} probing with `ping`.
+   */
+  circuit?: RedisCircuit
   /** How often a replica waiting for another's exchange looks for the result. Default 25 ms. */
   pollIntervalMs?: number
 }
@@ -53,6 +64,8 @@ const RELEASE =
  * Distributed L2 cache in Redis, shared by replicas: entries encrypted with AES-256-GCM (key id
  * stored with the value; the Redis key is the AAD), TTL = token lifetime minus the renewal
  * window. Its `lock`/`waitFor` make one replica exchange while the others wait for its result.
+ * Every command has a deadline and goes through a {@link RedisCircuit}: after a failure or a
+ * timeout the cache fails fast (no waiting on Redis) until a background probe sees Redis answer.
  * Errors are thrown; wrap it in a {@link TieredTokenCache} (or rely on the client's fallback)
  * so a Redis outage never fails a request.
  *
@@ -70,21 +83,37 @@ export class RedisTokenCache implements TokenCache {
   readonly #crypto: CacheEncryption
   readonly #prefix: string
   readonly #renewMs: number
-  readonly #timeoutMs: number
   readonly #pollMs: number
+  /** The deadline and circuit of every command; `circuit.health` says whether Redis is used. */
+  readonly circuit: RedisCircuit
 
   constructor(options: RedisTokenCacheOptions) {
     this.#client = options.client
     this.#crypto = new CacheEncryption(options.encryption)
     this.#prefix = options.prefix ?? 'obo:'
     this.#renewMs = (options.renewBeforeSeconds ?? 300) * 1000
-    this.#timeoutMs = options.operationTimeoutMs ?? 500
     this.#pollMs = options.pollIntervalMs ?? 25
+    const client = options.client
+    const probeKey = this.#prefix + 'probe'
+    this.circuit =
+      options.circuit ??
+      new RedisCircuit({
+        probe: () => (client.ping ? client.ping() : client.get(probeKey)),
+        deadlineMs: options.operationTimeoutMs ?? 150,
+      })
+  }
+
+  /**
+   * `{ distributed: 'degraded' }` from a failure or timeout until Redis answers a probe again.
+   * No I/O: a readiness probe may read it on every call.
+   */
+  get health(): { distributed: DistributedHealth } {
+    return { distributed: this.circuit.health }
   }
 
   async get(key: string): Promise<CachedToken | undefined> {
     const redisKey = this.#prefix + 't:' + key
-    const sealed = await this.#bounded(this.#client.get(redisKey), 'get')
+    const sealed = await this.circuit.run('get', () => this.#client.get(redisKey))
     if (!sealed) return undefined
     let entry: { t: string; e: number; s: string[] }
     try {
@@ -105,24 +134,37 @@ export class RedisTokenCache implements TokenCache {
       redisKey,
       JSON.stringify({ t: token.accessToken, e: token.expiresOn, s: token.scopes }),
     )
-    await this.#bounded(this.#client.set(redisKey, sealed, 'PX', ttl), 'set')
+    await this.circuit.run('set', () => this.#client.set(redisKey, sealed, 'PX', ttl))
   }
 
   async delete(key: string): Promise<void> {
-    await this.#bounded(this.#client.del(this.#prefix + 't:' + key), 'del')
+    const redisKey = this.#prefix + 't:' + key
+    await this.circuit.run('del', () => this.#client.del(redisKey))
   }
 
   async lock(key: string, ttlMs: number): Promise<TokenCacheLock | undefined> {
     const lockKey = this.#prefix + 'l:' + key
     const owner = randomUUID()
-    const ok = await this.#bounded(this.#client.set(lockKey, owner, 'PX', ttlMs, 'NX'), 'lock')
+    const sent = this.circuit.health === 'ok'
+    let ok: unknown
+    try {
+      ok = await this.circuit.run('lock', () => this.#client.set(lockKey, owner, 'PX', ttlMs, 'NX'))
+    } catch (error) {
+      // A command that timed out may still run when a paused Redis resumes: queue its release
+      // behind it, so no lock outlives the outage and makes other replicas wait for nothing.
+      if (sent) this.#client.eval(RELEASE, 1, lockKey, owner).catch(() => {})
+      throw error
+    }
     if (ok !== 'OK') return undefined
     let released = false
     return {
       release: async () => {
         if (released) return
         released = true
-        await this.#bounded(this.#client.eval(RELEASE, 1, lockKey, owner), 'unlock')
+        const unlock = () => this.#client.eval(RELEASE, 1, lockKey, owner)
+        // Even while Redis is skipped, try (without waiting) so the lock does not outlive its use.
+        if (this.circuit.health === 'degraded') unlock().catch(() => {})
+        else await this.circuit.run('unlock', unlock)
       },
     }
   }
@@ -133,21 +175,10 @@ export class RedisTokenCache implements TokenCache {
     while (Date.now() < deadline) {
       const found = await this.get(key)
       if (found) return found
-      const holder = await this.#bounded(this.#client.get(lockKey), 'get')
+      const holder = await this.circuit.run('get', () => this.#client.get(lockKey))
       if (!holder) return this.get(key)
       await new Promise((r) => setTimeout(r, this.#pollMs))
     }
     return undefined
-  }
-
-  #bounded<T>(p: Promise<T>, operation: string): Promise<T> {
-    let timer: NodeJS.Timeout | undefined
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`Redis ${operation} took longer than ${this.#timeoutMs} ms`)),
-        this.#timeoutMs,
-      )
-    })
-    return Promise.race([p, timeout]).finally(() => clearTimeout(timer))
   }
 }

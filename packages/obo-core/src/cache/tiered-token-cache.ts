@@ -1,4 +1,5 @@
 import { MemoryTokenCache } from './memory-token-cache.ts'
+import type { DistributedHealth } from './redis-circuit.ts'
 import type { CachedToken, TokenCache, TokenCacheEvent, TokenCacheLock } from './token-cache.ts'
 
 /**
@@ -14,11 +15,21 @@ import type { CachedToken, TokenCache, TokenCacheEvent, TokenCacheLock } from '.
  * ```
  */
 export interface TieredTokenCacheOptions {
-  /** L1, in process. Default: a new {@link MemoryTokenCache}. */
+  /** L1, in process. Default: a new {@link MemoryTokenCache} bounded by `maxEntries`/`maxBytes`. */
   memory?: TokenCache
-  /** L2, shared (usually a {@link RedisTokenCache}). */
-  distributed: TokenCache
-  /** After an L2 failure, skip L2 this long before trying again. Default 5,000 ms. */
+  /** Most entries of the default L1 (ignored when `memory` is given). Default: see {@link MemoryTokenCacheOptions}. */
+  maxEntries?: number
+  /** Most bytes of the default L1 (ignored when `memory` is given). Default: see {@link MemoryTokenCacheOptions}. */
+  maxBytes?: number
+  /**
+   * L2, shared (usually a {@link RedisTokenCache}). When it has a `health` (a
+   * {@link RedisTokenCache} does), L2 is skipped exactly while that health is `degraded`.
+   */
+  distributed: TokenCache & { readonly health?: { distributed: DistributedHealth } }
+  /**
+   * For an L2 without a `health`: after a failure, skip L2 this long before trying again.
+   * Default 5,000 ms.
+   */
   retryDistributedAfterMs?: number
   onEvent?: (event: TokenCacheEvent) => void
   /** One line when L2 starts failing and one when it is back; default `console.warn`. */
@@ -29,7 +40,10 @@ export interface TieredTokenCacheOptions {
  * Memory in front of a distributed cache (Microsoft.Identity.Web's L1/L2). Reads try memory
  * first, then L2 (and fill memory); writes go to both. An L2 failure never fails a request: the
  * operation falls back to memory only, is counted in `fallbacks`, and one line is logged per
- * outage (not per request); L2 is skipped for a short while before it is tried again.
+ * outage (not per request). A {@link RedisTokenCache} bounds each Redis call by a deadline and
+ * is skipped (no Redis call at all) from the first failure until its background probe sees Redis
+ * answer, so a hung or dead Redis costs a request at most one deadline, once; `health` reports
+ * it without I/O. While L2 is skipped, the exchange lock is taken locally.
  *
  * @example
  * ```ts
@@ -39,7 +53,7 @@ export interface TieredTokenCacheOptions {
  */
 export class TieredTokenCache implements TokenCache {
   readonly memory: TokenCache
-  readonly distributed: TokenCache
+  readonly distributed: TokenCacheWithHealth
   /** Number of L2 operations that failed and fell back to memory. */
   fallbacks = 0
   readonly #retryAfterMs: number
@@ -49,14 +63,19 @@ export class TieredTokenCache implements TokenCache {
   #down = false
 
   constructor(options: TieredTokenCacheOptions) {
-    this.memory = options.memory ?? new MemoryTokenCache()
+    this.memory =
+      options.memory ??
+      new MemoryTokenCache({
+        ...(options.maxEntries !== undefined && { maxEntries: options.maxEntries }),
+        ...(options.maxBytes !== undefined && { maxBytes: options.maxBytes }),
+      })
     this.distributed = options.distributed
     this.#retryAfterMs = options.retryDistributedAfterMs ?? 5_000
     this.#onEvent = options.onEvent
     this.#log = options.log ?? ((line) => console.warn(line))
     if (this.distributed.lock)
       this.lock = (key, ttlMs) =>
-        this.#l2('lock', () => this.distributed.lock!(key, ttlMs), undefined)
+        this.#l2('lock', () => this.distributed.lock!(key, ttlMs), LOCAL_LOCK)
     if (this.distributed.waitFor) {
       this.waitFor = async (key, timeoutMs) => {
         const found = await this.#l2(
@@ -73,9 +92,22 @@ export class TieredTokenCache implements TokenCache {
   lock?: (key: string, ttlMs: number) => Promise<TokenCacheLock | undefined>
   waitFor?: (key: string, timeoutMs: number) => Promise<CachedToken | undefined>
 
-  /** True while L2 is considered down (between a failure and the next retry). */
+  /** True while L2 is skipped (from a failure until it answers again). */
   get degraded(): boolean {
-    return this.#down
+    return this.#skipL2()
+  }
+
+  /**
+   * `{ distributed: 'degraded' }` while L2 is skipped and requests use memory only. No I/O: a
+   * readiness probe may read it on every call (degraded is not unready: requests still succeed).
+   *
+   * @example
+   * ```ts
+   * app.get('/readyz', (c) => c.json({ ready: true, tokenCache: cache.health }))
+   * ```
+   */
+  get health(): { distributed: DistributedHealth } {
+    return { distributed: this.#skipL2() ? 'degraded' : 'ok' }
   }
 
   get(key: string): CachedToken | undefined | Promise<CachedToken | undefined> {
@@ -100,8 +132,21 @@ export class TieredTokenCache implements TokenCache {
     return found
   }
 
+  /** Whether L2 is skipped now; logs the end of an outage once. */
+  #skipL2(): boolean {
+    const health = this.distributed.health
+    const skip = health
+      ? health.distributed === 'degraded'
+      : this.#down && Date.now() < this.#downUntil
+    if (!skip && this.#down && health) {
+      this.#down = false
+      this.#log('obo-core: distributed token cache is back')
+    }
+    return skip
+  }
+
   async #l2<T>(operation: string, fn: () => T | Promise<T>, fallback: T): Promise<T> {
-    if (this.#down && Date.now() < this.#downUntil) {
+    if (this.#skipL2()) {
       this.fallbacks++
       return fallback
     }
@@ -127,3 +172,8 @@ export class TieredTokenCache implements TokenCache {
     }
   }
 }
+
+type TokenCacheWithHealth = TieredTokenCacheOptions['distributed']
+
+/** The lock while L2 is skipped: this replica exchanges on its own (single-flight in process). */
+const LOCAL_LOCK: TokenCacheLock = { release: async () => {} }

@@ -1,7 +1,9 @@
 import {
   ConsecutiveBreaker,
   DelegateBackoff,
+  ExponentialBackoff,
   circuitBreaker,
+  halfJitterGenerator,
   handleWhen,
   retry,
   wrap,
@@ -27,8 +29,15 @@ export interface ExchangePolicyOptions {
     maxDelayMs?: number
     maxRetryAfterSeconds?: number
   }
-  /** Fail fast after this many consecutive outages, for `halfOpenAfterMs`. `false` disables it. */
-  circuitBreaker?: { consecutiveFailures?: number; halfOpenAfterMs?: number } | false
+  /**
+   * Fail fast after `consecutiveFailures` (default 5) outages in a row. After `halfOpenAfterMs`
+   * (default 1,000) one exchange is let through to probe the endpoint; while probes keep failing
+   * the wait doubles (with jitter) up to `maxHalfOpenAfterMs` (default 4,000, or `halfOpenAfterMs`
+   * when larger), so an exchange succeeds within about 5 s of the endpoint coming back.
+   * `false` disables the breaker.
+   */
+  circuitBreaker?:
+    { consecutiveFailures?: number; halfOpenAfterMs?: number; maxHalfOpenAfterMs?: number } | false
 }
 
 const RETRYABLE = (err: unknown) => err instanceof OboError && err.transient
@@ -72,8 +81,14 @@ export function buildExchangePolicy(
   })
   if (options.circuitBreaker === false) return retryPolicy
   const cb = options.circuitBreaker ?? {}
+  const initialDelay = cb.halfOpenAfterMs ?? 1_000
   const breaker = circuitBreaker(handleWhen(RETRYABLE), {
-    halfOpenAfter: cb.halfOpenAfterMs ?? 30_000,
+    // Jittered, so replicas do not all probe the endpoint at the same instant.
+    halfOpenAfter: new ExponentialBackoff({
+      initialDelay,
+      maxDelay: Math.max(initialDelay, cb.maxHalfOpenAfterMs ?? 4_000),
+      generator: halfJitterGenerator,
+    }),
     breaker: new ConsecutiveBreaker(cb.consecutiveFailures ?? 5),
   })
   breaker.onBreak(() => emit({ type: 'circuit', state: 'open' }))
