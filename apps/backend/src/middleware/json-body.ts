@@ -1,3 +1,4 @@
+import { IncomingMessage } from 'node:http'
 import type { MiddlewareHandler } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import type { AppEnv } from '../env.ts'
@@ -27,9 +28,12 @@ export function jsonOnly(): MiddlewareHandler<AppEnv> {
 }
 
 /**
- * Rejects bodies over `maxBytes` with 413 before reading them. Node's HTTP parser holds a body to
- * its Content-Length, so the header is enough; only a chunked body (no Content-Length) is
- * counted as it is read.
+ * Rejects bodies over `maxBytes` with 413. Under @hono/node-server the body is read straight
+ * from Node's IncomingMessage and handed to Hono's body cache, so `c.req.json()` parses it
+ * without @hono/node-server building a WHATWG Request (body stream, AbortController) around it:
+ * that Request cost ~12 % of the CPU of a cached retrieval. Elsewhere (app.request() in tests,
+ * other runtimes) Hono's bodyLimit counts the WHATWG body. Node's HTTP parser holds a body to
+ * its Content-Length, so that header is checked first; a chunked body is counted as it is read.
  */
 export function limitBody(maxBytes: number): MiddlewareHandler<AppEnv> {
   const tooLarge = () =>
@@ -49,8 +53,43 @@ export function limitBody(maxBytes: number): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     if (WITHOUT_BODY.has(c.req.method)) return next()
     const length = c.req.header('content-length')
-    if (length === undefined) return counting(c, next)
-    if (Number(length) > maxBytes) throw tooLarge()
+    if (length !== undefined && Number(length) > maxBytes) throw tooLarge()
+    const incoming = (c.env as { incoming?: unknown } | undefined)?.incoming
+    if (!(incoming instanceof IncomingMessage)) {
+      return length === undefined ? counting(c, next) : next()
+    }
+    const text = await readBody(incoming, maxBytes, tooLarge)
+    // Hono's HonoRequest answers json()/text() from this cache before touching the raw Request.
+    ;(c.req.bodyCache as { text?: Promise<string> }).text = Promise.resolve(text)
     await next()
   }
+}
+
+/** The whole body of a Node request as UTF-8, refused once it passes `maxBytes`. */
+function readBody(
+  incoming: IncomingMessage,
+  maxBytes: number,
+  tooLarge: () => Error,
+): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    let size = 0
+    const onData = (chunk: Buffer) => {
+      size += chunk.length
+      if (size > maxBytes) {
+        incoming.off('data', onData)
+        incoming.resume()
+        reject(tooLarge())
+        return
+      }
+      chunks.push(chunk)
+    }
+    incoming.on('data', onData)
+    incoming.once('end', () =>
+      resolve(
+        chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8'),
+      ),
+    )
+    incoming.once('error', reject)
+  })
 }
