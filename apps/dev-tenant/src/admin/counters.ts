@@ -12,6 +12,13 @@ export const COUNTER_NAMES = [
   'devicecode',
   'graph:retrieval',
   'graph:batch',
+  'graph:search',
+  'graph:conversations',
+  'graph:chat',
+  'graph:chat-stream',
+  'graph:chat-stream:started',
+  'graph:chat-stream:completed',
+  'graph:chat-stream:closed-early',
 ] as const
 
 /** Request counters per endpoint, for tests and benchmarks (GET /_admin/counters). */

@@ -2,13 +2,20 @@ import type { IncomingMessage } from 'node:http'
 import type { Context, MiddlewareHandler } from 'hono'
 import type { DevTenantContext } from '../context.ts'
 import { EntraError, correlationIdOf, entraErrorBody } from '../entra/token-error.ts'
+import { DEFERRED_FAULTS } from '../graph/chat-stream.ts'
 import { GraphApiError, graphErrorBody, graphRequestIds } from '../graph/graph-error.ts'
+import type { FaultSpec } from './faults.ts'
 
 /** Which fault/counter endpoint a request belongs to, by path. */
 export function endpointOf(method: string, path: string): string | undefined {
   if (path.startsWith('/_admin')) return undefined
   if (/^\/(v1\.0|beta)\/copilot\/retrieval$/.test(path)) return 'graph'
   if (/^\/(v1\.0|beta)\/\$batch$/.test(path)) return 'graph:batch'
+  if (/^\/beta\/copilot\/(search|searchNextPage)$/.test(path)) return 'graph:search'
+  if (/^\/beta\/copilot\/conversations$/.test(path)) return 'graph:conversations'
+  if (/^\/beta\/copilot\/conversations\/[^/]+\/chat$/.test(path)) return 'graph:chat'
+  if (/^\/beta\/copilot\/conversations\/[^/]+\/chatOverStream$/.test(path))
+    return 'graph:chat-stream'
   if (/\/oauth2\/v2\.0\/token$/.test(path)) return 'token'
   if (/\/oauth2\/v2\.0\/devicecode$/.test(path)) return 'devicecode'
   if (/\/oauth2\/v2\.0\/authorize$/.test(path) && method === 'GET') return 'authorize'
@@ -73,7 +80,13 @@ export function faultMiddleware(ctx: DevTenantContext): MiddlewareHandler {
     if (!endpoint) return next()
     // Every request counts, those a fault answers included: retries must show in benchmarks.
     ctx.counters.increment(endpoint === 'graph' ? 'graph:retrieval' : endpoint)
+    const deferred: FaultSpec[] = []
     for (const f of ctx.faults.take(endpoint)) {
+      // The chat stream resets or hangs mid-stream, after some events (chat-stream.ts).
+      if (endpoint === 'graph:chat-stream' && (f.kind === 'reset' || f.kind === 'hang')) {
+        deferred.push(f)
+        continue
+      }
       ctx.log('fault.applied', { endpoint, kind: f.kind, status: f.status, ms: f.ms })
       if (f.kind === 'latency') {
         await sleep((f.ms ?? 0) + Math.floor(Math.random() * (f.jitterMs ?? 0)))
@@ -97,6 +110,7 @@ export function faultMiddleware(ctx: DevTenantContext): MiddlewareHandler {
         })
       }
     }
+    if (deferred.length > 0) c.set(DEFERRED_FAULTS, deferred)
     return next()
   }
 }

@@ -8,6 +8,10 @@ export const FAULT_ENDPOINTS = [
   'devicecode',
   'graph',
   'graph:batch',
+  'graph:search',
+  'graph:conversations',
+  'graph:chat',
+  'graph:chat-stream',
   '*',
 ] as const
 
@@ -22,6 +26,8 @@ export const FaultSpec = z
     retryAfter: z.number().int().min(0).max(86_400).optional(),
     /** Applies to the next `times` matching requests only; unlimited when absent. */
     times: z.number().int().min(1).optional(),
+    /** graph:chat-stream reset/hang: strike after this many events (default 2). */
+    afterEvents: z.number().int().min(0).optional(),
   })
   .refine((f) => f.kind !== 'status' || f.status !== undefined, {
     message: 'a status fault needs "status" (e.g. 503)',

@@ -15,6 +15,10 @@ export const GRAPH_DELEGATED = new Set([
   'Mail.Read',
   'Calendars.Read',
   'People.Read',
+  'People.Read.All',
+  'OnlineMeetingTranscript.Read.All',
+  'Chat.Read',
+  'ChannelMessage.Read.All',
 ])
 
 /** A `scope` parameter split into the OpenID part and the one resource it asks for. */

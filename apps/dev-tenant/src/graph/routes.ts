@@ -7,6 +7,7 @@ import {
   graphRequestIds,
   type GraphRequestIds,
 } from './graph-error.ts'
+import { registerCopilot } from './copilot-routes.ts'
 import { authenticateGraphCaller, retrieve } from './retrieval.ts'
 
 interface GraphOutcome {
@@ -67,8 +68,9 @@ async function jsonBody(c: Context): Promise<unknown> {
   }
 }
 
-/** Microsoft Graph: /copilot/retrieval and $batch on v1.0 and beta. */
+/** Microsoft Graph: /copilot/retrieval and $batch on v1.0 and beta; Copilot Search and Chat on beta. */
 export function registerGraph(app: Hono, ctx: DevTenantContext): void {
+  registerCopilot(app, ctx)
   for (const version of ['v1.0', 'beta']) {
     app.post(`/${version}/copilot/retrieval`, async (c) => {
       const ids = graphRequestIds(c)

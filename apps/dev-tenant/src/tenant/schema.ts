@@ -98,6 +98,16 @@ export const CorpusDocument = z.object({
 })
 export type CorpusDocument = z.infer<typeof CorpusDocument>
 
+/** How the Copilot Chat emulation answers (chatOverStream pacing). */
+export const CopilotSettings = z.object({
+  /** Between two events of chatOverStream; a request may override it (x-dev-tenant-chat-pace-ms). */
+  chatEventIntervalMs: z.number().int().min(0).max(10_000).default(40),
+  /** Words each intermediate event adds to the answer. */
+  chatWordsPerEvent: z.number().int().min(1).max(1000).default(3),
+  /** A keep-alive event (messages: []) after this many text events. */
+  chatKeepAliveEvery: z.number().int().min(1).default(8),
+})
+
 /** The whole tenant file (JSON or YAML). */
 export const TenantFile = z
   .object({
@@ -109,6 +119,7 @@ export const TenantFile = z
     sites: z.array(Site).default([]),
     connections: z.array(Connection).default([]),
     documents: z.array(CorpusDocument).default([]),
+    copilot: CopilotSettings.prefault({}),
   })
   .superRefine((t, ctx) => {
     const seen = new Set<string>()
