@@ -53,10 +53,22 @@ export function createLogger(level: string, destination?: pino.DestinationStream
   )
 }
 
+/** How long a log line may wait in the buffer when traffic is low. */
+export const LOG_FLUSH_INTERVAL_MS = 500
+
 /**
- * Stdout written in 4 KB batches rather than one syscall per log line (one line per request);
- * call `flushSync()` before the process exits.
+ * Stdout written in 4 KB batches rather than one syscall per log line (one line per request),
+ * and flushed at least every {@link LOG_FLUSH_INTERVAL_MS} (sonic-boom's periodic flush) so that
+ * a line logged at low traffic, such as a start-up warning, shows at once. Call `flushSync()`
+ * before the process exits.
  */
-export function bufferedStdout(): pino.DestinationStream & { flushSync(): void } {
-  return pino.destination({ dest: 1, minLength: 4096, sync: false })
+export function bufferedStdout(
+  options: { dest?: number; flushIntervalMs?: number } = {},
+): pino.DestinationStream & { flushSync(): void } {
+  return pino.destination({
+    dest: options.dest ?? 1,
+    minLength: 4096,
+    sync: false,
+    periodicFlush: options.flushIntervalMs ?? LOG_FLUSH_INTERVAL_MS,
+  })
 }

@@ -1,5 +1,6 @@
 import { serve } from '@hono/node-server'
 import { BackendConfig, ConfigError, parseConfig } from '@oboe/contracts'
+import { readFileSync } from 'node:fs'
 import type { Server } from 'node:http'
 import { createApp } from './app.ts'
 import {
@@ -7,23 +8,37 @@ import {
   applyServerTimeouts,
   httpServerOptions,
 } from './operations/http-server.ts'
+import { readEnvironment } from './config/read-environment.ts'
 import { bufferedStdout, createLogger } from './logger.ts'
 import { describeError } from './problems/describe-error.ts'
 import { secretsOf } from './config-secrets.ts'
-import { createRuntime } from './runtime.ts'
+import { createRuntime, type Runtime } from './runtime.ts'
+import { fileFailure, listenFailure, rootCause, signingKeysWarning } from './start-up-errors.ts'
 
 /** How long in-flight requests may take to finish after SIGTERM before the process exits anyway. */
 const SHUTDOWN_GRACE_MS = 30_000
 
+/** A start-up failure: one line with its fix on stderr, exit 1, no stack. */
+function refuseToStart(line: string): never {
+  console.error(line)
+  process.exit(1)
+}
+
 let config: BackendConfig
 try {
-  config = parseConfig(BackendConfig, process.env)
+  // The environment wins, then .env where the backend starts, then .env at the repository root.
+  config = parseConfig(BackendConfig, readEnvironment())
 } catch (error) {
-  if (error instanceof ConfigError) {
-    console.error(error.message)
-    process.exit(1)
-  }
+  if (error instanceof ConfigError) refuseToStart(error.message)
   throw error
+}
+let ca: string | undefined
+if (config.EXTRA_CA_CERTS_FILE) {
+  try {
+    ca = readFileSync(config.EXTRA_CA_CERTS_FILE, 'utf8')
+  } catch (error) {
+    refuseToStart(fileFailure('EXTRA_CA_CERTS_FILE', config.EXTRA_CA_CERTS_FILE, error))
+  }
 }
 
 const logs = bufferedStdout()
@@ -35,7 +50,15 @@ const flushLogs = () => {
     // nothing buffered, or stdout already gone
   }
 }
-const runtime = createRuntime(config, logger)
+let runtime: Runtime
+try {
+  runtime = createRuntime(config, logger, ca === undefined ? {} : { ca })
+} catch (error) {
+  flushLogs()
+  refuseToStart(
+    `The backend could not start: ${rootCause(error)} → check the configuration (see .env.example)`,
+  )
+}
 const app = createApp(runtime)
 
 console.log('Starting Backend API Server...')
@@ -53,12 +76,16 @@ const server = serve(
 // Gateway timeouts, and problem+json for what Node refuses itself (431, 400, 408).
 applyServerTimeouts(server, config)
 answerClientErrors(server, logger)
+server.once('error', (error: NodeJS.ErrnoException) => {
+  flushLogs()
+  refuseToStart(listenFailure(error, config.HOST, config.PORT))
+})
 // Load the signing keys now so the first request does not wait; failures show in /readyz.
-runtime.validator
-  .ready()
-  .catch((error: Error) =>
-    logger.warn({ error: { message: error.message } }, 'signing keys not loaded yet'),
-  )
+const metadataUrl = `${config.AUTHORITY_HOST}/${config.TENANT_ID}/v2.0/.well-known/openid-configuration`
+runtime.validator.ready().catch((error: unknown) => {
+  const { url, cause, fix } = signingKeysWarning(error, metadataUrl)
+  logger.warn({ url, cause, fix }, `signing keys not loaded from ${url}: ${cause}; ${fix}`)
+})
 
 // A stray rejection must not take every other request down with it: log it loudly instead.
 process.on('unhandledRejection', (reason) => {

@@ -64,20 +64,32 @@ describe('oboe against the dev tenant: commands, errors and fixes', () => {
 
     const out = await runCli(['logout'], env)
     expect(out.stdout).toContain('Signed out alice@contoso.dev.')
-    // Signed out, and no browser can open: the URL and the redirect URI fix are printed.
-    const again = await runCli(['whoami'], {
+    // Signed out, in a shell nobody types in: say to sign in at once, no browser, no waiting.
+    const started = Date.now()
+    const again = await runCli(['whoami'], env)
+    expect(again.code).toBe(2)
+    expect(again.stderr).toContain('You are not signed in.')
+    expect(again.stderr).toContain('Fix: Run `oboe login`')
+    expect(again.stderr).not.toContain('Signing in through your browser')
+    expect(Date.now() - started).toBeLessThan(15_000)
+    const retrieve = await runCli(['retrieve', QUERY], env)
+    expect(retrieve.code).toBe(2)
+    expect(retrieve.stderr).toContain('You are not signed in.')
+
+    // `oboe login` when no browser can open: the URL and the redirect URI fix are printed.
+    const noBrowser = await runCli(['login'], {
       ...env,
       BROWSER: 'false',
       OBOE_LOGIN_TIMEOUT_SECONDS: '3',
     })
-    expect(again.code).toBe(2)
-    expect(again.stderr).toContain(`Open this URL yourself to sign in:\n  ${devTenant.url}/`)
-    expect(again.stderr).toContain(
+    expect(noBrowser.code).toBe(2)
+    expect(noBrowser.stderr).toContain(`Open this URL yourself to sign in:\n  ${devTenant.url}/`)
+    expect(noBrowser.stderr).toContain(
       'Browser not opening → ensure the redirect URI http://localhost is configured',
     )
     // No $BROWSER: the system opener (the open package) finds no browser on this machine either.
     const { BROWSER: _, ...withoutBrowser } = env
-    const system = await runCli(['whoami'], { ...withoutBrowser, OBOE_LOGIN_TIMEOUT_SECONDS: '3' })
+    const system = await runCli(['login'], { ...withoutBrowser, OBOE_LOGIN_TIMEOUT_SECONDS: '3' })
     expect(system.code).toBe(2)
     expect(system.stderr).toContain(`Open this URL yourself to sign in:\n  ${devTenant.url}/`)
     expect(system.stderr).toMatch(

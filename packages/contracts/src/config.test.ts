@@ -72,3 +72,54 @@ describe('configuration', () => {
     )
   })
 })
+
+describe('configuration mistakes met at start-up', () => {
+  const base = { BACKEND_CLIENT_ID: backend, BACKEND_CLIENT_SECRET: 's' }
+  const problemOf = (env: Record<string, string>) => {
+    try {
+      parseConfig(BackendConfig, { ...base, ...env })
+    } catch (e) {
+      return (e as ConfigError).message
+    }
+    return undefined
+  }
+
+  it('says a PORT that is set but not a number must be a number, on one line', () => {
+    const message = problemOf({ TENANT_ID: tenant, PORT: 'abc' })
+    expect(message).toBe(
+      'Invalid configuration: PORT: must be a number from 0 to 65535, e.g. PORT=5000. Set it in the environment or in .env (see .env.example).',
+    )
+  })
+
+  it('refuses TENANT_ID=common because On-Behalf-Of needs one tenant', () => {
+    expect(problemOf({ TENANT_ID: 'common' })).toMatch(
+      /^Invalid configuration: TENANT_ID: must be your tenant's ID, not a multi-tenant authority/,
+    )
+    expect(problemOf({ TENANT_ID: 'Organizations' })).toContain('multi-tenant authority')
+  })
+
+  it('refuses a TENANT_ID that is neither a GUID nor a domain', () => {
+    expect(problemOf({ TENANT_ID: 'abc' })).toContain(
+      'TENANT_ID: must be a tenant GUID or a verified domain such as contoso.onmicrosoft.com',
+    )
+    expect(problemOf({ TENANT_ID: 'contoso.onmicrosoft.com' })).toBeUndefined()
+    expect(problemOf({ TENANT_ID: tenant.toUpperCase() })).toBeUndefined()
+  })
+
+  it('takes a CA file for the authority and Graph, in the backend and in the CLI', () => {
+    const c = parseConfig(BackendConfig, {
+      ...base,
+      TENANT_ID: tenant,
+      EXTRA_CA_CERTS_FILE: '/etc/ssl/private-ca.pem',
+    })
+    expect(c.EXTRA_CA_CERTS_FILE).toBe('/etc/ssl/private-ca.pem')
+    expect(
+      parseConfig(CliConfig, {
+        TENANT_ID: tenant,
+        BACKEND_CLIENT_ID: backend,
+        FRONTEND_CLIENT_ID: backend,
+        EXTRA_CA_CERTS_FILE: 'ca.pem',
+      }).EXTRA_CA_CERTS_FILE,
+    ).toBe('ca.pem')
+  })
+})

@@ -7,19 +7,29 @@ import { CHAT_PERMISSIONS, SEARCH_PERMISSIONS } from './graph/chat.ts'
  * once at start-up. Secrets come only from here (the environment), never from files in git.
  */
 
-const guidOrName = z
+/** Authorities that name no tenant: On-Behalf-Of and token validation need one tenant. */
+const MULTI_TENANT_AUTHORITIES = new Set(['common', 'organizations', 'consumers'])
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+// A verified domain has at least two labels (contoso.onmicrosoft.com, contoso.com).
+const DOMAIN =
+  /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$/i
+const tenantId = z
   .string()
   .trim()
   .min(1)
-  .regex(
-    /^[A-Za-z0-9.-]+$/,
-    'must be a tenant GUID or a domain name such as contoso.onmicrosoft.com',
+  .refine(
+    (t) => !MULTI_TENANT_AUTHORITIES.has(t.toLowerCase()),
+    "must be your tenant's ID, not a multi-tenant authority such as common: On-Behalf-Of needs one tenant (Entra ID → Overview → Tenant ID)",
+  )
+  .refine(
+    (t) => MULTI_TENANT_AUTHORITIES.has(t.toLowerCase()) || GUID.test(t) || DOMAIN.test(t),
+    'must be a tenant GUID or a verified domain such as contoso.onmicrosoft.com (Entra ID → Overview → Tenant ID)',
   )
 const guid = z
   .string()
   .trim()
   .regex(
-    /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i,
+    GUID,
     'must be a GUID such as 00000000-0000-0000-0000-000000000000 (App registrations → Overview)',
   )
 const httpsUrl = z
@@ -60,10 +70,15 @@ export const DEFAULT_CHAT_GRAPH_SCOPES = CHAT_PERMISSIONS.map(
 )
 
 const shared = {
-  TENANT_ID: guidOrName,
+  TENANT_ID: tenantId,
   AUTHORITY_HOST: httpsUrl.default('https://login.microsoftonline.com'),
   BACKEND_CLIENT_ID: guid,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /**
+   * A PEM file of extra CAs to trust for the authority and Graph (a private CA, a TLS-inspecting
+   * proxy, the dev tenant), on top of Node's roots. NODE_EXTRA_CA_CERTS cannot come from .env.
+   */
+  EXTRA_CA_CERTS_FILE: z.string().trim().min(1).optional(),
 }
 
 export const BackendConfig = z
@@ -87,7 +102,12 @@ export const BackendConfig = z
     GRAPH_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
     GRAPH_DEADLINE_MS: z.coerce.number().int().min(100).max(300_000).default(30_000),
     HOST: z.string().default('127.0.0.1'),
-    PORT: z.coerce.number().int().min(0).max(65535).default(5000),
+    PORT: z.coerce
+      .number({ error: 'must be a number from 0 to 65535, e.g. PORT=5000' })
+      .int('must be a whole number from 0 to 65535, e.g. PORT=5000')
+      .min(0, 'must be a number from 0 to 65535, e.g. PORT=5000')
+      .max(65535, 'must be a number from 0 to 65535, e.g. PORT=5000')
+      .default(5000),
     REDIS_URL: z.string().url().optional(),
     TOKEN_CACHE_ENCRYPTION_KEY: z
       .string()
@@ -171,10 +191,15 @@ export function withLegacyNames(
 export class ConfigError extends Error {
   readonly code = 'ERR_CONFIG'
   constructor(readonly problems: { variable: string; message: string }[]) {
+    const where = 'Set it in the environment or in .env (see .env.example).'
+    const [only] = problems
+    // One bad variable: one line, cause and fix together, as every other error the user meets.
     super(
-      'Invalid configuration:\n' +
-        problems.map((p) => `  ${p.variable}: ${p.message}`).join('\n') +
-        '\nSet these in the environment or in .env (see .env.example).',
+      problems.length === 1 && only
+        ? `Invalid configuration: ${only.variable}: ${only.message}. ${where}`
+        : 'Invalid configuration:\n' +
+            problems.map((p) => `  ${p.variable}: ${p.message}`).join('\n') +
+            '\nSet these in the environment or in .env (see .env.example).',
     )
     this.name = 'ConfigError'
   }
@@ -189,12 +214,15 @@ export function parseConfig<S extends z.ZodType>(
   schema: S,
   env: Record<string, string | undefined>,
 ): z.output<S> {
-  const result = schema.safeParse(withLegacyNames(env))
+  const named = withLegacyNames(env)
+  const result = schema.safeParse(named)
   if (result.success) return result.data
   throw new ConfigError(
-    result.error.issues.map((i) => ({
-      variable: String(i.path[0] ?? '(configuration)'),
-      message: i.code === 'invalid_type' && i.input === undefined ? 'is required' : i.message,
-    })),
+    result.error.issues.map((i) => {
+      const variable = String(i.path[0] ?? '(configuration)')
+      // zod does not report the input, so "missing" is decided from the environment itself.
+      const missing = i.code === 'invalid_type' && named[variable] === undefined
+      return { variable, message: missing ? 'is required' : i.message }
+    }),
   )
 }

@@ -26,6 +26,10 @@ export interface ReadyLine {
   caFile: string
   adminKey: string
   tenantId: string
+  /** This process: a reader tells a live ready file from one a stopped dev tenant left behind. */
+  pid: number
+  /** Client ids (public values) of the tenant file's CLI and API apps, for `oboe` unconfigured. */
+  apps: { frontendClientId?: string; backendClientId?: string }
 }
 
 function originOf(host: string, port: number): string {
@@ -94,6 +98,13 @@ export async function startServer(
     caFile: tls.caFile,
     adminKey: ctx.adminKey,
     tenantId: directory.tenantId,
+    pid: process.pid,
+    apps: {
+      frontendClientId: tenant.apps.find((a) => a.kind === 'public')?.clientId,
+      backendClientId: tenant.apps.find(
+        (a) => a.kind === 'confidential' && a.exposedScopes.includes('access_as_user'),
+      )?.clientId,
+    },
   }
   writeFileSync(join(options.dataDir, 'ready.json'), `${JSON.stringify(ready)}\n`, { mode: 0o600 })
   return { ready, server, ctx }

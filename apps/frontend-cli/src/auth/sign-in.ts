@@ -75,6 +75,7 @@ export class SignIn {
       },
       cache: { cachePlugin: createTokenCacheFile(this.cacheFile) },
       system: {
+        ...(config.networkClient ? { networkClient: config.networkClient } : {}),
         loggerOptions: {
           logLevel: LogLevel.Error,
           piiLoggingEnabled: false,
@@ -120,7 +121,9 @@ export class SignIn {
       const cached = await this.silent({ forceRefresh: options.forceRefresh ?? false })
       if (cached) return cached
     }
-    if (options.interactive === false) {
+    // Nobody signed in and nobody at a terminal to sign in: say so now rather than wait on a browser.
+    const unattended = !process.stdin.isTTY && !(await this.account())
+    if (options.interactive === false || unattended) {
       throw new CliError(
         'not_signed_in',
         'You are not signed in.',

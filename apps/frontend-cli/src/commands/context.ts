@@ -3,6 +3,11 @@ import { SignIn } from '../auth/sign-in.ts'
 import { loadConfig, type ResolvedCliConfig } from '../config/load-config.ts'
 import { Terminal } from '../output/terminal.ts'
 
+/** Said when nothing is configured and the CLI falls back to the running dev tenant. */
+export function devTenantNote(url: string): string {
+  return `Using the offline dev tenant at ${url} (nothing configured; started by turbo dev).`
+}
+
 /** What every command works with, built once per run from the environment. */
 export interface CommandContext {
   config: ResolvedCliConfig
@@ -20,6 +25,8 @@ export function createContext(
 ): CommandContext {
   const config = options.config ?? loadConfig()
   const terminal = options.terminal ?? new Terminal({ json: options.json ?? false })
+  // The doctor passes its configuration in and says this itself, under its first check.
+  if (config.devTenantUrl && !options.config) terminal.note(devTenantNote(config.devTenantUrl))
   const timeoutSeconds = Number(process.env.OBOE_LOGIN_TIMEOUT_SECONDS)
   const signIn = new SignIn({
     config,

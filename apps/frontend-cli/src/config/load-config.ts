@@ -1,10 +1,14 @@
-import { existsSync, readFileSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { parseEnv } from 'node:util'
+import type { INetworkModule } from '@azure/msal-node'
 import { CliConfig, ConfigError, parseConfig } from '@oboe/contracts'
 import { CliError } from '../errors/cli-error.ts'
 import { ExitCode } from '../errors/exit-code.ts'
+import { trustExtraCa } from '../http/extra-ca.ts'
+import { devTenantDefaults } from './dev-tenant-defaults.ts'
+import { readEnvironment } from './read-environment.ts'
+
+export { readEnvironment }
 
 /** The configuration the commands use, with the derived values filled in. */
 export interface ResolvedCliConfig extends CliConfig {
@@ -13,34 +17,29 @@ export interface ResolvedCliConfig extends CliConfig {
   /** `${AUTHORITY_HOST}/${TENANT_ID}`, what msal-node calls the authority. */
   authority: string
   cacheDir: string
-}
-
-/**
- * Reads `.env` from the working directory when there is one; variables already in the
- * environment win, as with `node --env-file`.
- */
-export function readEnvironment(
-  env: NodeJS.ProcessEnv = process.env,
-  cwd: string = process.cwd(),
-): Record<string, string | undefined> {
-  const file = resolve(cwd, '.env')
-  if (!existsSync(file)) return { ...env }
-  return { ...parseEnv(readFileSync(file, 'utf8')), ...env }
+  /** Set when nothing was configured and the CLI uses the running offline dev tenant. */
+  devTenantUrl?: string
+  /** msal-node's network client when EXTRA_CA_CERTS_FILE names CAs to trust. */
+  networkClient?: INetworkModule
 }
 
 /** Turns the environment into a validated configuration, or a CliError naming each bad variable. */
 export function loadConfig(
   env: Record<string, string | undefined> = readEnvironment(),
+  options: { cwd?: string } = {},
 ): ResolvedCliConfig {
+  // Nothing configured, but `turbo dev` is running: use its dev tenant, as a person would expect.
+  const devTenant = devTenantDefaults(env, options.cwd)
   let config: CliConfig
   try {
-    config = parseConfig(CliConfig, env)
+    config = parseConfig(CliConfig, devTenant ? { ...env, ...devTenant.env } : env)
   } catch (error) {
     if (error instanceof ConfigError) {
       throw new CliError(
         'config_invalid',
-        error.message.split('\n').slice(0, -1).join('\n'),
-        "Set them in the environment or in a .env file in this directory (see .env.example; the seed's names TENANT_ID, FRONTEND_CLIENT_ID, BACKEND_CLIENT_ID, BACKEND_API_URL).",
+        'Invalid configuration:\n' +
+          error.problems.map((p) => `  ${p.variable}: ${p.message}`).join('\n'),
+        'Set them in the environment or in .env (this directory or the repository root; see .env.example: TENANT_ID, FRONTEND_CLIENT_ID, BACKEND_CLIENT_ID, BACKEND_API_URL as in Microsoft’s Python sample), or start the offline dev tenant with `turbo dev`.',
         ExitCode.usage,
         { cause: error },
       )
@@ -52,5 +51,9 @@ export function loadConfig(
     scope: config.BACKEND_SCOPE ?? `api://${config.BACKEND_CLIENT_ID}/access_as_user`,
     authority: `${config.AUTHORITY_HOST}/${config.TENANT_ID}`,
     cacheDir: config.OBOE_CACHE_DIR ? resolve(config.OBOE_CACHE_DIR) : join(homedir(), '.oboe'),
+    ...(devTenant ? { devTenantUrl: devTenant.url } : {}),
+    ...(config.EXTRA_CA_CERTS_FILE
+      ? { networkClient: trustExtraCa(resolve(config.EXTRA_CA_CERTS_FILE)) }
+      : {}),
   }
 }

@@ -1,6 +1,6 @@
 import { ExitCode } from '../errors/exit-code.ts'
 import type { AuthenticationResult } from '@azure/msal-node'
-import { createContext } from '../commands/context.ts'
+import { createContext, devTenantNote } from '../commands/context.ts'
 import { loadConfig, readEnvironment, type ResolvedCliConfig } from '../config/load-config.ts'
 import { CliError } from '../errors/cli-error.ts'
 import { entraFix } from '../errors/entra-fixes.ts'
@@ -73,10 +73,13 @@ export async function runDoctor(terminal: Terminal): Promise<CheckResult[]> {
     retrieval: 'Retrieval answers',
   }
 
-  terminal.out(c.bold("oboe doctor — the seed's Verification Checklist, run for real"))
+  terminal.out(
+    c.bold("oboe doctor — the Verification Checklist of Microsoft's Python sample, run for real"),
+  )
   let config: ResolvedCliConfig
   try {
     config = loadConfig(readEnvironment())
+    if (config.devTenantUrl) terminal.note(devTenantNote(config.devTenantUrl))
     report({
       name: names.config,
       ok: true,
