@@ -16,7 +16,7 @@ import { registerDocsPage } from './operations/docs-page.ts'
 import { Lifecycle } from './operations/lifecycle.ts'
 import { createMetrics, measureRequests, type Metrics } from './operations/metrics.ts'
 import { registerOperations, type ReadinessCheck } from './operations/operations-routes.ts'
-import { describeError } from './problems/describe-error.ts'
+import { FailureLog, describeFailure } from './operations/failure-log.ts'
 import { ProblemError } from './problems/problem-error.ts'
 import { problemResponse } from './problems/problem-response.ts'
 import { authorizationUriFor, toProblem } from './problems/to-problem.ts'
@@ -66,6 +66,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   const secrets = secretsOf(config)
 
   const problemContext = { authorizationUri: authorizationUriFor(config.AUTHORITY_HOST) }
+  const failures = new FailureLog(logger)
 
   const app = new OpenAPIHono<AppEnv>({
     defaultHook: (result) => {
@@ -82,16 +83,17 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     const started = performance.now()
     await next()
     const token = c.get('accessToken')
-    log.info(
-      {
-        method: c.req.method,
-        path: c.req.path,
-        status: c.res.status,
-        ms: Math.round((performance.now() - started) * 10) / 10,
-        ...(token && { tid: token.tenantId, oid: token.objectId }),
-      },
-      'request',
-    )
+    const fields = {
+      method: c.req.method,
+      path: c.req.path,
+      status: c.res.status,
+      ms: Math.round((performance.now() - started) * 10) / 10,
+      ...(token && { tid: token.tenantId, oid: token.objectId }),
+    }
+    // One line per request; a failed one is logged at its failure's level with its cause.
+    const failure = failures.take(c.req.raw)
+    if (failure) log[failure.level]({ ...fields, ...failure.fields }, failure.message)
+    else log.info(fields, 'request')
   })
   app.use('*', lifecycle.middleware())
   if (config.CORS_ORIGINS.length > 0) {
@@ -178,14 +180,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
       error instanceof HTTPException && !(error instanceof ProblemError)
         ? fromHttpException(error)
         : toProblem(error, problemContext)
-    const log = c.get('log') ?? logger
-    const entry = {
-      code: problem.code,
-      status: problem.status,
-      error: describeError(error, secrets, problem.status >= 500),
-    }
-    if (problem.status >= 500) log.error(entry, problem.title)
-    else log.warn(entry, problem.title)
+    failures.note(c.req.raw, describeFailure(problem, error, secrets))
     return problemResponse(problem, c.get('requestId'))
   })
 

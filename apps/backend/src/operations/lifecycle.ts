@@ -2,6 +2,20 @@ import type { MiddlewareHandler } from 'hono'
 import type { AppEnv } from '../env.ts'
 import { ProblemError } from '../problems/problem-error.ts'
 
+/** The 503 a request gets while the process drains: expected, so logged at info, no stack. */
+export class ShuttingDownError extends ProblemError {
+  constructor() {
+    super({
+      status: 503,
+      code: 'unavailable',
+      title: 'Shutting down',
+      detail: 'This backend instance is shutting down and takes no new requests.',
+      fix: 'Retry; another instance (or this one after its restart) will answer.',
+      headers: { 'retry-after': '1', connection: 'close' },
+    })
+  }
+}
+
 /**
  * Tracks requests in flight so a SIGTERM lets them finish: once draining, new requests get 503
  * (and `Connection: close`), and `drained()` resolves when the last in-flight request is done.
@@ -30,14 +44,7 @@ export class Lifecycle {
     return async (c, next) => {
       if (this.#draining) {
         c.header('connection', 'close')
-        throw new ProblemError({
-          status: 503,
-          code: 'unavailable',
-          title: 'Shutting down',
-          detail: 'This backend instance is shutting down and takes no new requests.',
-          fix: 'Retry; another instance (or this one after its restart) will answer.',
-          headers: { 'retry-after': '1', connection: 'close' },
-        })
+        throw new ShuttingDownError()
       }
       this.#inFlight++
       try {

@@ -8,6 +8,7 @@ export function describeError(
   error: unknown,
   secrets: readonly string[] = [],
   withStack = true,
+  depth = 0,
 ): Record<string, unknown> {
   if (!(error instanceof Error)) return { message: scrub(String(error), secrets) }
   const e = error as Error & Record<string, unknown>
@@ -24,8 +25,11 @@ export function describeError(
     const value = e[key]
     if (typeof value === 'string' || typeof value === 'number') out[key] = value
   }
-  if (e.cause instanceof Error) out.cause = describeError(e.cause, secrets, withStack)
-  if (withStack && e.stack) out.stack = scrub(e.stack, secrets)
+  // A cause chain can be long (or a cycle): three levels say where it came from.
+  if (e.cause instanceof Error && depth < 3)
+    out.cause = describeError(e.cause, secrets, withStack, depth + 1)
+  // One stack per line, the outermost: the causes' stacks repeat it.
+  if (withStack && depth === 0 && e.stack) out.stack = scrub(e.stack, secrets)
   return out
 }
 
