@@ -10,6 +10,17 @@ export default defineConfig({
       'apps/backend',
       'apps/frontend-cli',
       'tests',
+      // The README's paths followed literally, as a person would (`npx vitest run --project docs`).
+      {
+        test: {
+          name: 'docs',
+          root: 'tests/docs',
+          include: ['**/*.test.ts'],
+          globalSetup: ['../../tooling/testkit/src/global-setup.ts'],
+          testTimeout: 300_000,
+          hookTimeout: 300_000,
+        },
+      },
     ],
   },
 })

@@ -5,15 +5,24 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { type startDevTenant } from '@oboe/dev-tenant/testing'
+import { builtApps, ensureAppBuilt } from '../../scripts/ensure-built.mjs'
 
 /**
- * The offline system as real processes: the dev tenant (HTTPS, its own CA), the backend (tsx), and
- * `oboe` itself run through its bin shim, each test with its own token cache directory.
+ * The offline system as real processes, run the way the README tells a person to: the dev tenant
+ * (HTTPS, its own CA), the built backend (`node dist/main.mjs`, its `start` script), and `oboe`
+ * through its bin, each test with its own token cache directory.
  */
 
 export const repoRoot = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..')
 export const tsx = join(repoRoot, 'node_modules/.bin/tsx')
 export const oboeBin = join(repoRoot, 'apps/frontend-cli/bin/oboe.mjs')
+export const backendDir = builtApps.backend.dir
+
+/** Rebuilds the backend and the CLI when a source is newer than their dist (vitest globalSetup). */
+export function buildApps(): void {
+  ensureAppBuilt('backend')
+  ensureAppBuilt('frontend-cli')
+}
 /** The dev tenant's scripted "browser": follows the sign-in to the loopback redirect. */
 export const agentBrowser = `${tsx} ${join(repoRoot, 'apps/dev-tenant/src/agent.ts')}`
 
@@ -51,15 +60,16 @@ export interface Backend {
   stop(): Promise<void>
 }
 
-/** Starts `tsx apps/backend/src/main.ts` on a free port against the dev tenant. */
+/** Starts the built backend (`node dist/main.mjs`, as `pnpm start`) on a free port against the dev tenant. */
 export async function startBackend(
   devTenant: DevTenant,
   env: Record<string, string> = {},
 ): Promise<Backend> {
   const apps = tenantApps(devTenant.tenant)
   const output: string[] = []
-  const child = spawn(tsx, [join(repoRoot, 'apps/backend/src/main.ts')], {
-    cwd: repoRoot,
+  ensureAppBuilt('backend')
+  const child = spawn(process.execPath, ['dist/main.mjs'], {
+    cwd: backendDir,
     env: {
       PATH: process.env.PATH ?? '',
       TENANT_ID: devTenant.tenantId,
