@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { MemoryTokenCache } from './memory-token-cache.ts'
+import { TieredTokenCache } from './tiered-token-cache.ts'
 import { tokenCacheKey } from './token-cache-key.ts'
 
 const inAnHour = () => Date.now() + 3_600_000
@@ -40,6 +41,34 @@ describe('MemoryTokenCache', () => {
       cache.set(`k${i}`, { accessToken: 'x'.repeat(1000), expiresOn: inAnHour(), scopes: [] })
     expect(cache.bytes).toBeLessThanOrEqual(10_000)
     expect(cache.size).toBeLessThan(10)
+  })
+
+  it('keeps at most 50,000 entries by default, sized for one replica', () => {
+    const cache = new MemoryTokenCache()
+    const expiresOn = inAnHour()
+    for (let i = 0; i < 50_010; i++) cache.set(`k${i}`, { accessToken: 'T', expiresOn, scopes: [] })
+    expect(cache.size).toBe(50_000)
+    expect(cache.get('k0')).toBeUndefined()
+    expect(cache.get('k50009')?.accessToken).toBe('T')
+  })
+
+  it('counts a token one byte per character, as V8 stores it', () => {
+    const cache = new MemoryTokenCache()
+    cache.set('key', { accessToken: 'x'.repeat(2000), expiresOn: inAnHour(), scopes: [] })
+    expect(cache.bytes).toBeGreaterThanOrEqual(2003)
+    expect(cache.bytes).toBeLessThan(2003 + 512)
+  })
+
+  it('takes the bounds of its memory tier from the tiered cache options', () => {
+    const tiered = new TieredTokenCache({
+      distributed: new MemoryTokenCache(),
+      maxEntries: 2,
+      maxBytes: 1_000_000,
+    })
+    for (const k of ['a', 'b', 'c'])
+      tiered.memory.set(k, { accessToken: k, expiresOn: inAnHour(), scopes: [] })
+    expect((tiered.memory as MemoryTokenCache).size).toBe(2)
+    expect(tiered.memory.get('a')).toBeUndefined()
   })
 
   it('shares one scope array between entries with the same scopes', () => {

@@ -2,7 +2,9 @@ import { LRUCache } from 'lru-cache'
 import type { CachedToken, TokenCache, TokenCacheEvent } from './token-cache.ts'
 
 /**
- * Options of {@link MemoryTokenCache}.
+ * Options of {@link MemoryTokenCache}. The defaults are sized for one replica with about 512 MiB
+ * of memory: at most 50,000 users' Token Bs and 128 MiB (a Graph token is about 1.5-2.5 KB,
+ * so 50,000 entries take 90-130 MiB; the byte bound wins when tokens are larger).
  *
  * @example
  * ```ts
@@ -10,17 +12,23 @@ import type { CachedToken, TokenCache, TokenCacheEvent } from './token-cache.ts'
  * ```
  */
 export interface MemoryTokenCacheOptions {
-  /** Most entries kept (least recently used evicted first). Default 100,000. */
+  /** Most entries kept (least recently used evicted first). Default 50,000. */
   maxEntries?: number
-  /** Most bytes of tokens and keys kept (approximate, UTF-16 length). Default 256 MiB. */
+  /**
+   * Most bytes kept: token and key characters (one byte each: they are ASCII, which V8 stores
+   * one byte per character) plus a fixed cost per entry. Default 128 MiB.
+   */
   maxBytes?: number
   /** Entries are dropped this long before the token expires, so it is renewed in time. Default 300. */
   renewBeforeSeconds?: number
   onEvent?: (event: TokenCacheEvent) => void
 }
 
-/** Fixed cost counted per entry on top of the token and key characters. */
-const ENTRY_OVERHEAD = 96
+/** Default bounds: see {@link MemoryTokenCacheOptions}. */
+const DEFAULTS = { maxEntries: 50_000, maxBytes: 128 * 1024 * 1024 }
+
+/** Live heap of one entry besides its token (key string, entry, LRU slots), measured in the bench. */
+const ENTRY_OVERHEAD = 256
 
 /**
  * In-process L1 cache: bounded by entries and bytes, LRU eviction, O(1) per operation, expired
@@ -41,10 +49,9 @@ export class MemoryTokenCache implements TokenCache {
     this.#renewMs = (options.renewBeforeSeconds ?? 300) * 1000
     const onEvent = options.onEvent
     this.#lru = new LRUCache<string, CachedToken>({
-      max: options.maxEntries ?? 100_000,
-      maxSize: options.maxBytes ?? 256 * 1024 * 1024,
-      sizeCalculation: (value, key) =>
-        value.accessToken.length * 2 + key.length * 2 + ENTRY_OVERHEAD,
+      max: options.maxEntries ?? DEFAULTS.maxEntries,
+      maxSize: options.maxBytes ?? DEFAULTS.maxBytes,
+      sizeCalculation: (value, key) => value.accessToken.length + key.length + ENTRY_OVERHEAD,
       ttlAutopurge: false,
       allowStale: false,
       updateAgeOnGet: false,
