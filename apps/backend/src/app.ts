@@ -24,7 +24,9 @@ import type { OnBehalfOf } from './retrieval/run-retrieval.ts'
 import { secretsOf } from './config-secrets.ts'
 import { registerHealth } from './routes/health.ts'
 import { registerMe } from './routes/me.ts'
+import { registerChat } from './routes/chat.ts'
 import { registerRetrieval } from './routes/retrieval.ts'
+import { registerSearch } from './routes/search.ts'
 import {
   SEED_RETRIEVAL_PATH,
   registerSeedRetrieval,
@@ -148,6 +150,8 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   registerHealth(app)
   registerSeedRetrieval(app, retrievalContext)
   registerRetrieval(app, retrievalContext)
+  registerSearch(app, { ...deps, metrics })
+  registerChat(app, { ...deps, metrics })
   registerMe(app)
   registerOperations(app, {
     checks: { signingKeys: () => deps.validator.ready(), ...deps.readinessChecks },

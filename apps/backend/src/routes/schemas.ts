@@ -16,7 +16,7 @@ import {
  * is built, so schemas that contracts built before @hono/zod-openapi was loaded lack
  * `.openapi()`; calling it through the prototype works whatever the module load order.
  */
-function named<S extends z.ZodType>(schema: S, name: string): S {
+export function named<S extends z.ZodType>(schema: S, name: string): S {
   return (z.ZodType.prototype.openapi as (this: S, refId: string) => S).call(schema, name)
 }
 

@@ -1,0 +1,25 @@
+import type { ValidatedAccessToken } from '@oboe/obo-core'
+import type { GraphClient } from '../graph/graph-client.ts'
+import type { Metrics } from '../operations/metrics.ts'
+import type { OnBehalfOf } from '../retrieval/run-retrieval.ts'
+
+/** What the Search and Chat routes need from the app, per request. */
+export interface CopilotContext {
+  obo: OnBehalfOf
+  graph: GraphClient
+  /** e.g. https://graph.microsoft.com: Search and Chat exist on beta only, whatever GRAPH_API_VERSION says. */
+  graphBaseUrl: string
+  /** Token B scopes for this API. */
+  scopes: readonly string[]
+  accessToken: ValidatedAccessToken
+  requestId: string
+  signal?: AbortSignal
+  metrics?: Metrics
+  /** Told of a failure after a stream started (it can no longer change the status), for the log. */
+  onStreamError?: (error: unknown) => void
+}
+
+/** The beta URL of a Copilot endpoint; the backend always builds it, never takes one from a client. */
+export function betaUrl(graphBaseUrl: string, path: string): string {
+  return `${graphBaseUrl}/beta/${path}`
+}
