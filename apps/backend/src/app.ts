@@ -17,6 +17,7 @@ import { Lifecycle } from './operations/lifecycle.ts'
 import { createMetrics, measureRequests, type Metrics } from './operations/metrics.ts'
 import { registerOperations, type ReadinessCheck } from './operations/operations-routes.ts'
 import { FailureLog, describeFailure } from './operations/failure-log.ts'
+import { signingKeysCheck } from './operations/signing-keys-check.ts'
 import { ProblemError } from './problems/problem-error.ts'
 import { problemResponse } from './problems/problem-response.ts'
 import { authorizationUriFor, toProblem } from './problems/to-problem.ts'
@@ -154,7 +155,14 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   registerChat(app, { ...deps, metrics })
   registerMe(app)
   registerOperations(app, {
-    checks: { signingKeys: () => deps.validator.ready(), ...deps.readinessChecks },
+    checks: {
+      // Loaded in the background and read from memory: a probe never fetches the keys.
+      signingKeys: signingKeysCheck(
+        deps.validator,
+        `${config.AUTHORITY_HOST.replace(/\/$/, '')}/${config.TENANT_ID}/v2.0/.well-known/openid-configuration`,
+      ),
+      ...deps.readinessChecks,
+    },
     lifecycle,
     metrics,
   })

@@ -8,46 +8,21 @@ import {
   type ClientCredential,
   type TokenCache,
 } from '@oboe/obo-core'
-import { Redis } from 'ioredis'
 import type { Logger } from 'pino'
-import {
-  RateLimiterMemory,
-  RateLimiterRedis,
-  type RateLimiterAbstract,
-} from 'rate-limiter-flexible'
 import type { AppDeps } from './app.ts'
 import { createGraphClient } from './graph/graph-client.ts'
 import { cacheValidatedTokens } from './auth/validated-token-cache.ts'
+import { rateLimiterFrom } from './middleware/shared-rate-limiter.ts'
 import { Lifecycle } from './operations/lifecycle.ts'
+import { connectRedis } from './operations/redis-connection.ts'
 import { countOboEvents, createMetrics } from './operations/metrics.ts'
 import type { ReadinessCheck } from './operations/operations-routes.ts'
-
-const HOUR = 3600
 
 /** The credential of the backend app: a client secret, or a certificate (key + cert) from one PEM file. */
 function credentialFrom(config: BackendConfig): ClientCredential {
   if (config.BACKEND_CLIENT_SECRET) return { clientSecret: config.BACKEND_CLIENT_SECRET }
   const pem = readFileSync(config.BACKEND_CLIENT_CERTIFICATE_FILE as string, 'utf8')
   return { certificate: { privateKeyPem: pem, certificatePem: pem } }
-}
-
-/** The per-user limiter: shared through Redis across replicas when configured, else in memory. */
-function rateLimiterFrom(
-  config: BackendConfig,
-  redis: Redis | undefined,
-): RateLimiterAbstract | undefined {
-  const points = config.RATE_LIMIT_PER_HOUR
-  if (points === 0) return undefined
-  const memory = new RateLimiterMemory({ points, duration: HOUR })
-  if (!redis) return memory
-  // If Redis fails, each replica keeps limiting on its own rather than not at all.
-  return new RateLimiterRedis({
-    storeClient: redis,
-    points,
-    duration: HOUR,
-    keyPrefix: 'oboe:ratelimit',
-    insuranceLimiter: memory,
-  })
 }
 
 /** The real dependencies of the app, built from the configuration. */
@@ -72,16 +47,9 @@ export function createRuntime(
 ): Runtime {
   const metrics = createMetrics()
   const http = options.ca ? { ca: options.ca } : {}
-  const redis = config.REDIS_URL
-    ? new Redis(config.REDIS_URL, {
-        lazyConnect: false,
-        maxRetriesPerRequest: 2,
-        enableOfflineQueue: false,
-      })
-    : undefined
-  redis?.on('error', (error: Error) =>
-    logger.warn({ error: { message: error.message } }, 'redis error'),
-  )
+  // Every Redis call (cache, lock, rate limit) has a deadline and one shared circuit.
+  const redisConnection = connectRedis(config, logger)
+  const redis = redisConnection?.client
 
   const validator = cacheValidatedTokens(
     createAccessTokenValidator({
@@ -101,6 +69,7 @@ export function createRuntime(
       ? new TieredTokenCache({
           distributed: new RedisTokenCache({
             client: redis,
+            ...(redisConnection && { circuit: redisConnection.circuit }),
             encryption: { currentKeyId: 'k1', keys: { k1: config.TOKEN_CACHE_ENCRYPTION_KEY } },
             prefix: 'oboe:obo:',
           }),
@@ -127,12 +96,8 @@ export function createRuntime(
       metrics.graphResponses.inc({ operation, status: String(status) }),
   })
   const readinessChecks: Record<string, ReadinessCheck> = {}
-  if (redis) {
-    readinessChecks.redis = async () => {
-      await redis.ping()
-    }
-  }
-  const rateLimiter = rateLimiterFrom(config, redis)
+  if (redisConnection) readinessChecks.redis = redisConnection.check
+  const rateLimiter = rateLimiterFrom(config, redisConnection)
   return {
     config,
     validator,
@@ -146,7 +111,7 @@ export function createRuntime(
     async close() {
       await obo.close()
       await graph.close()
-      redis?.disconnect()
+      redisConnection?.close()
     },
   }
 }

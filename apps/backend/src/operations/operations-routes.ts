@@ -1,11 +1,12 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi'
 import type { AppEnv } from '../env.ts'
 import { ok, schemas } from '../routes/schemas.ts'
+import { Gauge } from 'prom-client'
 import type { Lifecycle } from './lifecycle.ts'
 import type { Metrics } from './metrics.ts'
+import { assessReadiness, type ReadinessCheck } from './readiness.ts'
 
-/** A named readiness check; it rejects (with a message) when the dependency is not usable. */
-export type ReadinessCheck = () => Promise<void>
+export type { ReadinessCheck } from './readiness.ts'
 
 const healthz = createRoute({
   method: 'get',
@@ -19,10 +20,11 @@ const readyz = createRoute({
   method: 'get',
   path: '/readyz',
   tags: ['operations'],
-  summary: 'Readiness: signing keys reachable, Redis reachable when configured, not shutting down',
+  summary:
+    'Readiness: 503 only while shutting down or before the signing keys were ever loaded; a soft dependency down (Redis, a keys refresh) answers 200 `degraded`. Reads cached state: a probe makes no network call.',
   responses: {
-    200: ok(schemas.Readiness, 'Ready to serve'),
-    503: ok(schemas.Readiness, 'Not ready; `checks` says which dependency failed'),
+    200: ok(schemas.Readiness, 'Send traffic: `ready`, or `degraded` with the failing dependency'),
+    503: ok(schemas.Readiness, 'Not ready; `checks` names the cause and its fix'),
   },
 })
 
@@ -39,28 +41,6 @@ const metricsRoute = createRoute({
   },
 })
 
-const CHECK_TIMEOUT_MS = 3_000
-
-async function runCheck(check: ReadinessCheck): Promise<{ ok: boolean; detail?: string }> {
-  let timer: NodeJS.Timeout | undefined
-  try {
-    await Promise.race([
-      check(),
-      new Promise((_, reject) => {
-        timer = setTimeout(
-          () => reject(new Error(`no answer within ${CHECK_TIMEOUT_MS} ms`)),
-          CHECK_TIMEOUT_MS,
-        )
-      }),
-    ])
-    return { ok: true }
-  } catch (error) {
-    return { ok: false, detail: (error as Error)?.message ?? String(error) }
-  } finally {
-    clearTimeout(timer)
-  }
-}
-
 /** GET /healthz, /readyz and /metrics. */
 export function registerOperations(
   app: OpenAPIHono<AppEnv>,
@@ -68,19 +48,31 @@ export function registerOperations(
 ): void {
   app.openapi(healthz, (c) => c.json({ status: 'ok' as const }, 200))
 
-  app.openapi(readyz, async (c) => {
-    const entries = await Promise.all(
-      Object.entries(options.checks).map(
-        async ([name, check]) => [name, await runCheck(check)] as const,
-      ),
-    )
-    const checks: Record<string, { ok: boolean; detail?: string }> = Object.fromEntries(entries)
-    if (options.lifecycle.draining) checks.shutdown = { ok: false, detail: 'shutting down' }
-    const ready = Object.values(checks).every((check) => check.ok)
-    return c.json(
-      { status: ready ? ('ready' as const) : ('not_ready' as const), checks },
-      ready ? 200 : 503,
-    )
+  const assess = () => assessReadiness(options.checks, options.lifecycle)
+  app.openapi(readyz, (c) => {
+    const report = assess()
+    return c.json(report, report.status === 'not_ready' ? 503 : 200)
+  })
+  // The same cached state as /readyz, read at scrape time (no I/O either).
+  const registers = [options.metrics.registry]
+  new Gauge({
+    name: 'oboe_dependency_up',
+    help: 'Whether each dependency of /readyz is usable (1) or failing (0)',
+    labelNames: ['dependency'],
+    registers,
+    collect() {
+      for (const [dependency, check] of Object.entries(assess().checks))
+        this.set({ dependency }, check.ok ? 1 : 0)
+    },
+  })
+  new Gauge({
+    name: 'oboe_readiness',
+    help: 'Readiness of this replica: 1 ready, 0.5 degraded (serving), 0 not ready',
+    registers,
+    collect() {
+      const { status } = assess()
+      this.set(status === 'ready' ? 1 : status === 'degraded' ? 0.5 : 0)
+    },
   })
 
   app.openapi(metricsRoute, async (c) =>

@@ -33,8 +33,11 @@ export const schemas = {
   Liveness: z.object({ status: z.literal('ok') }).openapi('Liveness'),
   Readiness: z
     .object({
-      status: z.enum(['ready', 'not_ready']),
-      checks: z.record(z.string(), z.object({ ok: z.boolean(), detail: z.string().optional() })),
+      status: z.enum(['ready', 'degraded', 'not_ready']),
+      checks: z.record(
+        z.string(),
+        z.object({ ok: z.boolean(), detail: z.string().optional(), fix: z.string().optional() }),
+      ),
     })
     .openapi('Readiness'),
 }

@@ -3,6 +3,8 @@ import { createServer } from 'node:net'
 
 export interface RedisServer {
   url: string
+  /** The redis-server process, e.g. to pause it (SIGSTOP) in a fault test. */
+  process: ChildProcess
   stop(): Promise<void>
 }
 
@@ -49,8 +51,10 @@ export async function startRedisServer(): Promise<RedisServer> {
   const exited = new Promise((resolve) => child.once('exit', resolve))
   return {
     url: `redis://127.0.0.1:${port}`,
+    process: child,
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return
+      child.kill('SIGCONT')
       child.kill('SIGTERM')
       await exited
     },

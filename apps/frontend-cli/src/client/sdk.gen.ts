@@ -99,7 +99,7 @@ export const getMetrics = <ThrowOnError extends boolean = false>(
   })
 
 /**
- * Readiness: signing keys reachable, Redis reachable when configured, not shutting down
+ * Readiness: 503 only while shutting down or before the signing keys were ever loaded; a soft dependency down (Redis, a keys refresh) answers 200 `degraded`. Reads cached state: a probe makes no network call.
  */
 export const getReadyz = <ThrowOnError extends boolean = false>(
   options?: Options<GetReadyzData, ThrowOnError>,

@@ -58,10 +58,11 @@ export type Readiness = {
   checks: {
     [key: string]: {
       detail?: string
+      fix?: string
       ok: boolean
     }
   }
-  status: 'ready' | 'not_ready'
+  status: 'ready' | 'degraded' | 'not_ready'
 }
 
 export type RetrievalRequest = {
@@ -335,7 +336,7 @@ export type GetReadyzData = {
 
 export type GetReadyzErrors = {
   /**
-   * Not ready; `checks` says which dependency failed
+   * Not ready; `checks` names the cause and its fix
    */
   503: Readiness
 }
@@ -344,7 +345,7 @@ export type GetReadyzError = GetReadyzErrors[keyof GetReadyzErrors]
 
 export type GetReadyzResponses = {
   /**
-   * Ready to serve
+   * Send traffic: `ready`, or `degraded` with the failing dependency
    */
   200: Readiness
 }
