@@ -12,6 +12,7 @@ const root = resolve(fileURLToPath(new URL('.', import.meta.url)), '..')
 const parts = [
   { name: 'obo-core', script: 'packages/obo-core/bench/obo-core.bench.ts' },
   { name: 'backend', script: 'apps/backend/bench/backend.bench.ts' },
+  { name: 'startup', script: 'bench/startup.bench.ts' },
 ]
 
 /** Target per metric: [comparison, value]; checked and shown in the table. */
@@ -22,11 +23,16 @@ const targets: Record<string, ['<=' | '>=' | '==', number]> = {
   obo_core_hit_p99_us_100000: ['<=', 50],
   speedup_vs_msal_5000: ['>=', 1000],
   bytes_per_cached_user: ['<=', 2048],
+  heap_bytes_per_cached_user: ['<=', 4096],
   stampede_exchanges_1000: ['==', 1],
   stampede_exchanges_two_replicas: ['==', 1],
   redis_l2_hit_p50_us: ['<=', 500],
-  backend_rps_ratio: ['>=', 0.8],
+  gateway_cpu_ratio_to_floor: ['<=', 2.0],
+  peer_cpu_ratio_1: ['>=', 2],
+  peer_cpu_ratio_5000: ['>=', 50],
   backend_errors: ['==', 0],
+  cli_cold_start_ms: ['<=', 250],
+  backend_idle_rss_mb: ['<=', 160],
 }
 
 const outDir = join(root, 'bench/out')

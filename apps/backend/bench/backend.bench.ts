@@ -1,78 +1,141 @@
-import { spawn, type ChildProcess } from 'node:child_process'
-import { createHash, randomBytes } from 'node:crypto'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { DEFAULT_GRAPH_SCOPES } from '@oboe/contracts'
-import { startDevTenant } from '@oboe/dev-tenant/testing'
+import { startDevTenant, type DevTenant } from '@oboe/dev-tenant/testing'
 import autocannon from 'autocannon'
-import { Agent, fetch } from 'undici'
-import { parse as parseYaml } from 'yaml'
+import { writeBenchTenantFile } from '../../../packages/obo-core/bench/bench-tenant.ts'
 
 /**
- * Backend throughput against a bare Hono route making the same Graph call (bench.md convention):
- * autocannon on POST /v1/retrieval with USERS users' real Token As (one per request in turn),
- * Token B cache warm, dev-tenant Graph with no added latency. Short runs alternate bare and
- * backend (ABBA) so both see the same machine state. Writes { metrics, notes } to $BENCH_OUT.
+ * The gateway at the cost of its work, side by side in one run against the same upstream:
+ *  - backend: this backend, every feature on (Token A validation, On-Behalf-Of from its cache,
+ *    rate limit, logs, metrics, zod on both edges), Token B cache warm;
+ *  - floor: node:http + undici Pool.request + JSON parse (bench/floor), Token B given directly;
+ *  - peer: Express + jsonwebtoken/jwks-rsa + one shared msal-node app calling
+ *    acquireTokenOnBehalfOf per request + fetch to Graph (bench/peer), its cache filled.
+ * Upstreams: a fixed Graph-shaped HTTPS responder (bench/upstream) and the dev tenant.
+ * CPU µs per request of each server process from /proc/<pid>/stat (utime + stime), p50/p99 from
+ * autocannon, errors; at 1, 1,000 and 5,000 users; ROUNDS alternating rounds, medians and spread.
+ * Writes { metrics, notes } to $BENCH_OUT.
  */
-const USERS = Number(process.env.BENCH_USERS ?? 1000)
+const LEVELS = (process.env.BENCH_LEVELS ?? '1,1000,5000').split(',').map(Number)
+const DEV_TENANT_USERS = Math.min(1000, Math.max(...LEVELS))
+/** `fixed` only skips the dev tenant upstream (e.g. for a profile). */
+const UPSTREAMS = (process.env.BENCH_UPSTREAMS ?? 'fixed,dev-tenant').split(',')
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 3)
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 10)
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32)
-const QUERY = { queryString: 'How do I set up the corporate VPN?', dataSource: 'sharePoint' }
+const CONCURRENCY = 24
+const QUERY = JSON.stringify({
+  queryString: 'How do I set up the corporate VPN?',
+  dataSource: 'sharePoint',
+})
 
 const backendRoot = fileURLToPath(new URL('..', import.meta.url))
 const repoRoot = join(backendRoot, '../..')
-const FRONTEND_CLIENT_ID = '5f8e2b71-4c3d-4a9e-8b16-0c2d7e9f1a34'
 const BACKEND_CLIENT_ID = 'c3a9d2e4-7b18-4f5c-a6e0-91d4b2f3c857'
 const BACKEND_SECRET = 'oboe-dev-backend-secret-not-for-production'
+const SCOPES = [...DEFAULT_GRAPH_SCOPES]
+/** The part of msal-node's ConfidentialClientApplication used to fill the peer's cache. */
+interface MsalApp {
+  acquireTokenOnBehalfOf(request: {
+    oboAssertion: string
+    scopes: string[]
+  }): Promise<{ accessToken: string } | null>
+  getTokenCache(): { serialize(): string }
+}
+type Configuration = Record<string, unknown>
+// msal-node is a dependency of obo-core, not of the backend.
+const { ConfidentialClientApplication } = createRequire(
+  new URL('../../../packages/obo-core/package.json', import.meta.url),
+)('@azure/msal-node') as { ConfidentialClientApplication: new (config: Configuration) => MsalApp }
+const TICKS_PER_SECOND = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100
 
-const log = (line: string) => console.error(`[backend bench] ${line}`)
+const t0 = Date.now()
+const log = (line: string) =>
+  console.error(`[backend bench ${((Date.now() - t0) / 1000).toFixed(0)}s] ${line}`)
 
-/** The default tenant plus USERS synthetic users who can read the shared sites. */
-function writeTenantFile(dir: string): string {
-  const tenant = parseYaml(
-    readFileSync(join(repoRoot, 'apps/dev-tenant/tenant/default.yaml'), 'utf8'),
-  ) as {
-    users: unknown[]
-  }
-  for (let i = 1; i <= USERS; i++) {
-    tenant.users.push({
-      oid: `5eed0000-0000-4000-8000-${i.toString(16).padStart(12, '0')}`,
-      userPrincipalName: `load${i}@contoso.dev`,
-      displayName: `Load User ${i}`,
-      groups: ['all-staff', 'engineering'],
-    })
-  }
-  const file = join(dir, 'tenant.json')
-  writeFileSync(file, JSON.stringify(tenant))
-  return file
+type ServerName = 'backend' | 'floor' | 'peer'
+interface Server {
+  name: ServerName
+  child: ChildProcess
+  url: string
+  /** Token per user, in user order: Token A, or Token B for the floor. */
+  tokens: string[]
+}
+interface Run {
+  server: ServerName
+  users: number
+  upstream: 'fixed' | 'dev-tenant'
+  round: number
+  requests: number
+  cpuUsPerRequest: number
+  p50: number
+  p99: number
+  errors: number
+  rps: number
+  exchanges: number
+  devTenantCpuUsPerGraphCall?: number
 }
 
-async function mapLimit<T, R>(
-  items: T[],
-  limit: number,
-  fn: (item: T, i: number) => Promise<R>,
-): Promise<R[]> {
-  const out: R[] = new Array(items.length)
+async function pool<T>(count: number, fn: (i: number) => Promise<T>): Promise<T[]> {
+  const out: T[] = new Array(count)
   let next = 0
   await Promise.all(
-    Array.from({ length: limit }, async () => {
-      while (next < items.length) {
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < count) {
         const i = next++
-        out[i] = await fn(items[i]!, i)
+        out[i] = await fn(i)
       }
     }),
   )
   return out
 }
 
+function median(xs: number[]): number {
+  const sorted = [...xs].sort((a, b) => a - b)
+  const mid = Math.floor(sorted.length / 2)
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
+}
+const round = (n: number, digits = 1) => Number(n.toFixed(digits))
+
+/** CPU time (user + system) a process has used, in µs. */
+function cpuUs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+  return ((Number(fields[11]) + Number(fields[12])) * 1e6) / TICKS_PER_SECOND
+}
+
+function rssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8')
+  return round(Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024)
+}
+
+/** The dev tenant's own process: the child of this process running its main.ts. */
+function devTenantPid(): number {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8')
+      const ppid = Number(stat.split(') ')[1]!.split(' ')[1])
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8')
+      if (ppid === process.pid && cmdline.includes('dev-tenant')) return Number(entry)
+    } catch {
+      // the process ended while listing
+    }
+  }
+  throw new Error('the dev tenant process was not found among the children of the bench')
+}
+
+const children: ChildProcess[] = []
+
+/** Starts a server with `node --import tsx` (its pid is the server) and waits for its URL. */
 function startProcess(
   script: string,
   env: Record<string, string>,
 ): Promise<{ child: ChildProcess; url: string }> {
-  // node --import tsx (not the tsx CLI) so the child's pid is the server itself.
   const profile = process.env.BENCH_CPU_PROF
     ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF]
     : []
@@ -81,6 +144,7 @@ function startProcess(
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
+  children.push(child)
   const output: string[] = []
   child.stderr!.on('data', (d: Buffer) => output.push(d.toString()))
   return new Promise((resolve, reject) => {
@@ -88,44 +152,55 @@ function startProcess(
       () => reject(new Error(`${script} did not start: ${output.join('')}`)),
       60_000,
     )
-    child.stdout!.on('data', (d: Buffer) => {
-      const m = /Running at http:\/\/localhost:(\d+)/.exec(d.toString())
+    let buffered = ''
+    const onData = (d: Buffer) => {
+      buffered += d.toString()
+      const m = /Running at (https?):\/\/localhost:(\d+)/.exec(buffered)
       if (m) {
         clearTimeout(timer)
-        resolve({ child, url: `http://127.0.0.1:${m[1]}` })
+        child.stdout!.off('data', onData)
+        // Drain the rest (the backend logs a line per request) as a log shipper would.
+        child.stdout!.resume()
+        resolve({ child, url: `${m[1]}://127.0.0.1:${m[2]}` })
       }
-    })
+    }
+    child.stdout!.on('data', onData)
     child.once('exit', (code) => reject(new Error(`${script} exited ${code}: ${output.join('')}`)))
   })
 }
 
-function rssMb(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8')
-  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0)
-  return Math.round((kb / 1024) * 10) / 10
+function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve()
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve())
+    child.kill('SIGTERM')
+  })
 }
 
-/** CPU time (user + system) a process has used, in ms. */
-function cpuMs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100
-}
-
-function load(url: string, tokens: string[], duration = DURATION_S): Promise<autocannon.Result> {
+/**
+ * `amount` requests (all answered when it resolves, so the CPU read after it has none in
+ * flight), or as many as fit in `duration` seconds.
+ */
+function load(
+  server: Server,
+  users: number,
+  size: { amount: number } | { duration: number },
+): Promise<autocannon.Result> {
   let i = 0
   return autocannon({
-    url: `${url}/v1/retrieval`,
+    url: `${server.url}/v1/retrieval`,
     connections: CONNECTIONS,
-    duration,
+    ...size,
+    timeout: 60,
     requests: [
       {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(QUERY),
+        body: QUERY,
         setupRequest: (request) => {
           request.headers = {
             ...request.headers,
-            authorization: `Bearer ${tokens[i++ % tokens.length]}`,
+            authorization: `Bearer ${server.tokens[i++ % users]}`,
           }
           return request
         },
@@ -134,197 +209,368 @@ function load(url: string, tokens: string[], duration = DURATION_S): Promise<aut
   })
 }
 
+/** One request per user, in parallel; every answer must be 200. */
+async function warm(server: Server, users: number): Promise<void> {
+  const statuses = await pool(users, async (i) => {
+    const res = await fetch(`${server.url}/v1/retrieval`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${server.tokens[i]}` },
+      body: QUERY,
+    })
+    await res.arrayBuffer()
+    return res.status
+  })
+  const bad = statuses.filter((s) => s !== 200)
+  if (bad.length) throw new Error(`${server.name} answered ${bad.length} non-200 (e.g. ${bad[0]})`)
+}
+
+/** A self-signed certificate for the fixed responder on 127.0.0.1. */
+function responderCertificate(dir: string): { key: string; cert: string } {
+  const key = join(dir, 'responder-key.pem')
+  const cert = join(dir, 'responder-cert.pem')
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1,DNS:localhost',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+    ],
+    { stdio: 'ignore' },
+  )
+  return { key, cert }
+}
+
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'oboe-backend-bench-'))
-  const devTenant = await startDevTenant({ autoSignIn: true, tenantFile: writeTenantFile(dir) })
-  const children: ChildProcess[] = []
+  const maxUsers = Math.max(...LEVELS)
+  const { file: tenantFile, users } = writeBenchTenantFile(dir, maxUsers)
+  let devTenant: DevTenant | undefined
   try {
-    const dispatcher = new Agent({ connect: { ca: devTenant.caPem }, connections: 32 })
-    const tokenUrl = `${devTenant.url}/${devTenant.tenantId}/oauth2/v2.0/token`
-    const scope = `api://${BACKEND_CLIENT_ID}/access_as_user openid profile offline_access`
+    devTenant = await startDevTenant({
+      tenantFile,
+      timeoutMs: 60_000,
+      // Graph's per-user hourly budget would stop a one-user run after 200 calls.
+      env: { DEV_TENANT_GRAPH_RATE_LIMIT: '1000000000' },
+    })
+    const dt = devTenant
+    const dtPid = devTenantPid()
+    const tls = responderCertificate(dir)
+    const caFile = join(dir, 'trusted.pem')
+    writeFileSync(caFile, `${dt.caPem.trim()}\n${readFileSync(tls.cert, 'utf8')}`)
+    log(`dev tenant ${dt.url} (pid ${dtPid}) with ${users.length} bench users`)
 
-    log(`signing in ${USERS} users`)
-    let began = performance.now()
-    const tokenAs = await mapLimit(
-      Array.from({ length: USERS }, (_, i) => `load${i + 1}@contoso.dev`),
-      16,
-      async (user) => {
-        const verifier = randomBytes(32).toString('base64url')
-        const authorize = new URL(`${devTenant.url}/${devTenant.tenantId}/oauth2/v2.0/authorize`)
-        authorize.search = new URLSearchParams({
-          client_id: FRONTEND_CLIENT_ID,
-          response_type: 'code',
-          redirect_uri: 'http://localhost:53682',
-          scope,
-          code_challenge: createHash('sha256').update(verifier).digest('base64url'),
-          code_challenge_method: 'S256',
-          state: 's',
-          login_hint: user,
-        }).toString()
-        const redirect = await fetch(authorize, { redirect: 'manual', dispatcher })
-        const code = new URL(redirect.headers.get('location') ?? 'http://x').searchParams.get(
-          'code',
-        )
-        if (!code) throw new Error(`no code for ${user} (${redirect.status})`)
-        const res = await fetch(tokenUrl, {
-          method: 'POST',
-          dispatcher,
-          headers: { 'content-type': 'application/x-www-form-urlencoded' },
-          body: new URLSearchParams({
-            grant_type: 'authorization_code',
-            client_id: FRONTEND_CLIENT_ID,
-            code,
-            redirect_uri: 'http://localhost:53682',
-            code_verifier: verifier,
-            scope,
-          }),
-        })
-        const body = (await res.json()) as { access_token?: string; error?: string }
-        if (!body.access_token) throw new Error(`sign-in of ${user} failed: ${body.error}`)
-        return body.access_token
-      },
+    const tokenAs = await pool(users.length, (i) =>
+      dt.mintToken({ user: users[i]!, lifetimeSeconds: 4800 }),
     )
-    log(`signed in ${USERS} users in ${Math.round(performance.now() - began)} ms`)
+    log(`${tokenAs.length} Token As`)
 
-    // The bare route gets each user's Token B, exchanged here once, so it skips validation and OBO.
-    const tokenBs = await mapLimit(tokenAs, 16, async (assertion) => {
-      const res = await fetch(tokenUrl, {
-        method: 'POST',
-        dispatcher,
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({
-          grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer',
-          client_id: BACKEND_CLIENT_ID,
-          client_secret: BACKEND_SECRET,
-          assertion,
-          scope: DEFAULT_GRAPH_SCOPES.join(' '),
-          requested_token_use: 'on_behalf_of',
-        }),
-      })
-      const body = (await res.json()) as { access_token?: string; error?: string }
-      if (!body.access_token) throw new Error(`On-Behalf-Of failed: ${body.error}`)
-      return body.access_token
+    // msal-node configuration with the metadata up front (no discovery against the emulator).
+    const meta = (await (
+      await dt.fetch(`/${dt.tenantId}/v2.0/.well-known/openid-configuration`)
+    ).json()) as Record<string, string>
+    const host = new URL(dt.url).host
+    const msalMetadata = {
+      knownAuthorities: [host],
+      authorityMetadata: JSON.stringify({
+        token_endpoint: meta.token_endpoint,
+        authorization_endpoint: meta.authorization_endpoint,
+        issuer: meta.issuer,
+        jwks_uri: meta.jwks_uri,
+        end_session_endpoint: meta.end_session_endpoint,
+      }),
+      cloudDiscoveryMetadata: JSON.stringify({
+        tenant_discovery_endpoint: `${dt.url}/${dt.tenantId}/v2.0/.well-known/openid-configuration`,
+        'api-version': '1.1',
+        metadata: [{ preferred_network: host, preferred_cache: host, aliases: [host] }],
+      }),
+    }
+    const msalConfig = (): Configuration => ({
+      auth: {
+        clientId: BACKEND_CLIENT_ID,
+        clientSecret: BACKEND_SECRET,
+        authority: `${dt.url}/${dt.tenantId}`,
+        ...msalMetadata,
+      },
+      system: { networkClient: dt.networkClient },
     })
 
-    const common = {
-      NODE_EXTRA_CA_CERTS: devTenant.caFile,
-      GRAPH_BASE_URL: devTenant.url,
-      HOST: '127.0.0.1',
-      PORT: '0',
-    }
-    const backend = await startProcess('src/main.ts', {
-      ...common,
-      TENANT_ID: devTenant.tenantId,
-      AUTHORITY_HOST: devTenant.url,
-      BACKEND_CLIENT_ID,
-      BACKEND_CLIENT_SECRET: BACKEND_SECRET,
-      FRONTEND_CLIENT_ID,
-      LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
+    // The peer's shared msal-node cache, filled the quick way (as the obo-core bench does): each
+    // user exchanged for real through a throw-away app, in parallel, the serialized caches merged
+    // into one file per level that the peer deserializes at start. The Token Bs go to the floor.
+    const exchanged = await pool(users.length, async (i) => {
+      const app = new ConfidentialClientApplication(msalConfig())
+      const result = await app.acquireTokenOnBehalfOf({ oboAssertion: tokenAs[i]!, scopes: SCOPES })
+      if (!result?.accessToken) throw new Error(`no Token B for user ${i}`)
+      return {
+        tokenB: result.accessToken,
+        cache: JSON.parse(app.getTokenCache().serialize()) as Record<
+          string,
+          Record<string, unknown>
+        >,
+      }
     })
-    children.push(backend.child)
-    const bare = await startProcess('bench/bare-server.ts', common)
-    children.push(bare.child)
-    // The backend logs one JSON line per request to stdout; drain it as a log shipper would.
-    backend.child.stdout!.resume()
-
-    log('warming the Token B cache: one request per user')
-    began = performance.now()
-    const warm = async (url: string, tokens: string[]) => {
-      const statuses = await mapLimit(tokens, 16, async (token) => {
-        const res = await fetch(`${url}/v1/retrieval`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-          body: JSON.stringify(QUERY),
-        })
-        await res.arrayBuffer()
-        return res.status
-      })
-      const bad = statuses.filter((s) => s !== 200)
-      if (bad.length)
-        throw new Error(`warm-up of ${url} answered ${bad.length} non-200 (e.g. ${bad[0]})`)
+    const tokenBs = exchanged.map((e) => e.tokenB)
+    const cacheFiles: Record<number, string> = {}
+    for (const level of LEVELS) {
+      const merged: Record<string, Record<string, unknown>> = {}
+      for (let i = 0; i < level; i++) {
+        for (const [section, entries] of Object.entries(exchanged[i]!.cache))
+          Object.assign((merged[section] ??= {}), entries)
+      }
+      cacheFiles[level] = join(dir, `msal-cache-${level}.json`)
+      writeFileSync(cacheFiles[level], JSON.stringify(merged))
     }
-    await warm(backend.url, tokenAs)
-    await warm(bare.url, tokenBs)
-    log(`warm in ${Math.round(performance.now() - began)} ms`)
-    const exchangesBefore = (await devTenant.counters())['token:obo'] ?? 0
+    log(`${exchanged.length} users exchanged for the peer's cache and the floor's Token Bs`)
 
-    // One unmeasured run each, so neither is measured with a cold JIT.
-    await load(bare.url, tokenBs, 2)
-    await load(backend.url, tokenAs, 2)
-    const rssStart = rssMb(backend.child.pid!)
-    const results = { backend: [] as autocannon.Result[], bare: [] as autocannon.Result[] }
-    const rssByRound: number[] = []
-    const cpu = { backend: 0, bare: 0 }
-    // Short runs in ABBA order, so load from elsewhere on the machine and drift hit both alike.
-    for (let round = 1; round <= ROUNDS; round++) {
-      const order =
-        round % 2 === 1 ? (['bare', 'backend'] as const) : (['backend', 'bare'] as const)
-      for (const target of order) {
-        const pid = (target === 'bare' ? bare : backend).child.pid!
-        const cpuBefore = cpuMs(pid)
-        const r =
-          target === 'bare' ? await load(bare.url, tokenBs) : await load(backend.url, tokenAs)
-        cpu[target] += cpuMs(pid) - cpuBefore
-        results[target].push(r)
-        if (target === 'backend') rssByRound.push(rssMb(backend.child.pid!))
-        log(
-          `round ${round} ${target}: ${r.requests.average} req/s, non-2xx ${r.non2xx}, errors ${r.errors}` +
-            (target === 'backend' ? `, rss ${rssByRound.at(-1)} MB` : ''),
-        )
+    const responder = await startProcess(join(repoRoot, 'bench/upstream/graph-responder.ts'), {
+      TLS_KEY_FILE: tls.key,
+      TLS_CERT_FILE: tls.cert,
+    })
+    const upstreams = { fixed: responder.url, 'dev-tenant': dt.url }
+    const common = { NODE_EXTRA_CA_CERTS: caFile, HOST: '127.0.0.1', PORT: '0' }
+    const startBackend = async (graph: string): Promise<Server> => ({
+      name: 'backend',
+      tokens: tokenAs,
+      ...(await startProcess('src/main.ts', {
+        ...common,
+        GRAPH_BASE_URL: graph,
+        TENANT_ID: dt.tenantId,
+        AUTHORITY_HOST: dt.url,
+        BACKEND_CLIENT_ID,
+        BACKEND_CLIENT_SECRET: BACKEND_SECRET,
+        // The limiter runs on every request; its budget is set so that it never refuses.
+        RATE_LIMIT_PER_HOUR: '1000000000',
+        LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
+      })),
+    })
+    const startFloor = async (graph: string): Promise<Server> => ({
+      name: 'floor',
+      tokens: tokenBs,
+      ...(await startProcess(join(repoRoot, 'bench/floor/floor-server.ts'), {
+        ...common,
+        GRAPH_BASE_URL: graph,
+      })),
+    })
+    const startPeer = async (graph: string, level: number): Promise<Server> => ({
+      name: 'peer',
+      tokens: tokenAs,
+      ...(await startProcess(join(repoRoot, 'bench/peer/peer-server.ts'), {
+        ...common,
+        GRAPH_BASE_URL: graph,
+        AUTHORITY: `${dt.url}/${dt.tenantId}`,
+        TENANT_ID: dt.tenantId,
+        ISSUER: meta.issuer!,
+        JWKS_URI: meta.jwks_uri!,
+        CLIENT_ID: BACKEND_CLIENT_ID,
+        CLIENT_SECRET: BACKEND_SECRET,
+        GRAPH_SCOPES: SCOPES.join(' '),
+        MSAL_METADATA: JSON.stringify(msalMetadata),
+        MSAL_CACHE_FILE: cacheFiles[level]!,
+      })),
+    })
+
+    const [backendFixed, floorFixed, backendDt, floorDt] = await Promise.all([
+      startBackend(upstreams.fixed),
+      startFloor(upstreams.fixed),
+      startBackend(upstreams['dev-tenant']),
+      startFloor(upstreams['dev-tenant']),
+    ])
+    log(
+      `backend pid ${backendFixed.child.pid} (fixed upstream), ${backendDt.child.pid} (dev tenant); floor ${floorFixed.child.pid}, ${floorDt.child.pid}`,
+    )
+    log('warming the backends: one request per user (each exchanges its Token B once)')
+    await warm(backendFixed, maxUsers)
+    if (UPSTREAMS.includes('dev-tenant')) await warm(backendDt, DEV_TENANT_USERS)
+    const exchangesBefore = (await dt.counters())['token:obo'] ?? 0
+    const rssStart = rssMb(backendFixed.child.pid!)
+    log('warm')
+
+    const runs: Run[] = []
+    const measure = async (
+      servers: Server[],
+      usersAt: number,
+      upstream: Run['upstream'],
+    ): Promise<void> => {
+      // One unmeasured run each, so none is measured with a cold JIT; its rate sizes the
+      // measured runs: a fixed number of requests, about DURATION_S seconds' worth.
+      const amounts = new Map<Server, number>()
+      for (const server of servers) {
+        const warmUp = await load(server, usersAt, { duration: 2 })
+        const rate = warmUp.requests.total / warmUp.duration
+        amounts.set(server, Math.max(CONNECTIONS * 2, Math.round(rate * DURATION_S)))
+      }
+      for (let r = 1; r <= ROUNDS; r++) {
+        // Rotate the order each round, so drift and noise on the machine hit all alike.
+        const order = servers.map((_, k) => servers[(k + r) % servers.length]!)
+        for (const server of order) {
+          const pid = server.child.pid!
+          const counters = await dt.counters()
+          const cpuBefore = cpuUs(pid)
+          const dtBefore = cpuUs(dtPid)
+          const result = await load(server, usersAt, { amount: amounts.get(server)! })
+          const cpu = cpuUs(pid) - cpuBefore
+          const dtCpu = cpuUs(dtPid) - dtBefore
+          const requests = result.requests.total
+          const after = await dt.counters()
+          const delta = (name: string) => (after[name] ?? 0) - (counters[name] ?? 0)
+          const run: Run = {
+            server: server.name,
+            users: usersAt,
+            upstream,
+            round: r,
+            requests,
+            cpuUsPerRequest: round(cpu / Math.max(1, requests)),
+            p50: result.latency.p50,
+            p99: result.latency.p99,
+            errors: result.errors + result.timeouts + result.non2xx,
+            rps: round(requests / result.duration),
+            // Token endpoint calls during the run: 0 when the server's cache answers.
+            exchanges: delta('token:obo'),
+          }
+          if (upstream === 'dev-tenant') {
+            run.devTenantCpuUsPerGraphCall = round(dtCpu / Math.max(1, delta('graph:retrieval')))
+          }
+          runs.push(run)
+          log(
+            `${upstream} ${usersAt} users round ${r} ${server.name}: ${run.cpuUsPerRequest} µs CPU/req, ${run.rps} req/s, p50 ${run.p50} ms, p99 ${run.p99} ms, errors ${run.errors}, exchanges ${run.exchanges}` +
+              (run.devTenantCpuUsPerGraphCall !== undefined
+                ? `, dev tenant ${run.devTenantCpuUsPerGraphCall} µs/Graph call`
+                : ''),
+          )
+        }
       }
     }
-    const rssEnd = rssMb(backend.child.pid!)
-    const exchangesDuringLoad = ((await devTenant.counters())['token:obo'] ?? 0) - exchangesBefore
 
-    const total = (rs: autocannon.Result[]) => rs.reduce((s, r) => s + r.requests.total, 0)
-    const round2 = (n: number) => Math.round(n * 100) / 100
-    // Other work on a shared 2-core machine makes single runs swing by 2x; each round pairs a
-    // bare and a backend run taken back to back, and the median over rounds resists outliers.
-    const rpsOf = (r: autocannon.Result) => r.requests.total / r.duration
-    const median = (xs: number[]) => {
-      const sorted = [...xs].sort((a, b) => a - b)
-      const mid = Math.floor(sorted.length / 2)
-      return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
+    for (const level of LEVELS) {
+      const peer = await startPeer(upstreams.fixed, level)
+      log(`peer pid ${peer.child.pid} with ${level} users in its msal-node cache`)
+      await measure([backendFixed, floorFixed, peer], level, 'fixed')
+      await stop(peer.child)
     }
-    const backendRps = median(results.backend.map(rpsOf))
-    const bareRps = median(results.bare.map(rpsOf))
-    const pairRatios = results.backend.map((r, i) => rpsOf(r) / rpsOf(results.bare[i]!))
-    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length
+    const rssEnd = rssMb(backendFixed.child.pid!)
+    if (UPSTREAMS.includes('dev-tenant')) {
+      const peerDt = await startPeer(upstreams['dev-tenant'], DEV_TENANT_USERS)
+      await measure([backendDt, floorDt, peerDt], DEV_TENANT_USERS, 'dev-tenant')
+    }
+    const exchangesDuringLoad = ((await dt.counters())['token:obo'] ?? 0) - exchangesBefore
+
+    // Figures: medians over rounds; the spread (min–max) goes to the notes.
+    const select = (server: ServerName, users: number, upstream: Run['upstream']) =>
+      runs.filter((r) => r.server === server && r.users === users && r.upstream === upstream)
+    const med = (rs: Run[], key: keyof Run) => round(median(rs.map((r) => Number(r[key]))))
+    const spread = (rs: Run[], key: keyof Run) => {
+      const xs = rs.map((r) => Number(r[key]))
+      return [Math.min(...xs), Math.max(...xs)]
+    }
+    const table: Record<string, Record<string, unknown>> = {}
+    for (const upstream of ['fixed', 'dev-tenant'] as const) {
+      for (const users of upstream === 'fixed' ? LEVELS : [DEV_TENANT_USERS]) {
+        for (const server of ['backend', 'floor', 'peer'] as const) {
+          const rs = select(server, users, upstream)
+          table[`${upstream} ${users} ${server}`] = {
+            cpu_us_per_request: med(rs, 'cpuUsPerRequest'),
+            cpu_spread: spread(rs, 'cpuUsPerRequest'),
+            rps: med(rs, 'rps'),
+            p50_ms: med(rs, 'p50'),
+            p99_ms: med(rs, 'p99'),
+            errors: rs.reduce((s, r) => s + r.errors, 0),
+            requests: rs.reduce((s, r) => s + r.requests, 0),
+          }
+        }
+      }
+    }
+    const cpuOf = (server: ServerName, users: number, upstream: Run['upstream'] = 'fixed') =>
+      med(select(server, users, upstream), 'cpuUsPerRequest')
+    // Ratios per round (servers measured back to back), then the median over rounds.
+    const ratio = (a: ServerName, b: ServerName, users: number) => {
+      const as = select(a, users, 'fixed')
+      const bs = select(b, users, 'fixed')
+      return round(median(as.map((r, k) => r.cpuUsPerRequest / bs[k]!.cpuUsPerRequest)), 2)
+    }
+    const gatewayUsers = 1000
+    const backendRuns = runs.filter((r) => r.server === 'backend')
     const metrics = {
-      backend_rps: Math.round(backendRps),
-      bare_rps: Math.round(bareRps),
-      backend_rps_ratio: Math.round(median(pairRatios) * 1000) / 1000,
-      backend_errors: results.backend.reduce((s, r) => s + r.errors + r.timeouts + r.non2xx, 0),
+      gateway_cpu_us_per_request: cpuOf('backend', gatewayUsers),
+      floor_cpu_us_per_request: cpuOf('floor', gatewayUsers),
+      gateway_cpu_ratio_to_floor: ratio('backend', 'floor', gatewayUsers),
+      peer_cpu_us_per_request_1: cpuOf('peer', 1),
+      peer_cpu_us_per_request_5000: cpuOf('peer', 5000),
+      peer_cpu_ratio_1: ratio('peer', 'backend', 1),
+      peer_cpu_ratio_5000: ratio('peer', 'backend', 5000),
+      gateway_p99_ms_5000: med(select('backend', 5000, 'fixed'), 'p99'),
+      peer_p99_ms_5000: med(select('peer', 5000, 'fixed'), 'p99'),
+      ...(UPSTREAMS.includes('dev-tenant') && {
+        // Backend and floor runs only: the peer's few requests are too few for the tick counter.
+        devtenant_cpu_us_per_graph_call: round(
+          median(
+            runs
+              .filter((r) => r.devTenantCpuUsPerGraphCall !== undefined && r.server !== 'peer')
+              .map((r) => r.devTenantCpuUsPerGraphCall!),
+          ),
+        ),
+      }),
+      backend_rps: Math.round(med(select('backend', gatewayUsers, 'fixed'), 'rps')),
+      bare_rps: Math.round(med(select('floor', gatewayUsers, 'fixed'), 'rps')),
+      backend_rps_ratio: round(
+        median(
+          select('backend', gatewayUsers, 'fixed').map(
+            (r, k) => r.rps / select('floor', gatewayUsers, 'fixed')[k]!.rps,
+          ),
+        ),
+        3,
+      ),
+      backend_errors: backendRuns.reduce((s, r) => s + r.errors, 0),
       backend_rss_mb_start: rssStart,
       backend_rss_mb_end: rssEnd,
     }
     const notes = {
-      users: USERS,
-      connections: CONNECTIONS,
-      duration_s_per_run: DURATION_S,
+      method:
+        'CPU µs per request = (utime+stime of the server process from /proc/<pid>/stat over a run) ÷ requests completed in it; medians over rounds, each round running every server back to back in a rotated order; ratios are medians of per-round ratios. gateway_* and floor_* are at 1,000 users on the fixed upstream. backend_rps_ratio (backend ÷ floor req/s) is kept for history; the targets use gateway_cpu_ratio_to_floor.',
       rounds: ROUNDS,
+      duration_s_per_run: DURATION_S,
+      connections: CONNECTIONS,
+      clock_ticks_per_second: TICKS_PER_SECOND,
       backend_log_level: process.env.BENCH_LOG_LEVEL ?? 'info',
-      backend_p99_ms: Math.max(...results.backend.map((r) => r.latency.p99)),
-      bare_p99_ms: Math.max(...results.bare.map((r) => r.latency.p99)),
-      bare_errors: results.bare.reduce((s, r) => s + r.errors + r.timeouts + r.non2xx, 0),
       obo_exchanges_during_load: exchangesDuringLoad,
-      estimator: 'rps = median over rounds; ratio = median of per-round backend/bare',
-      backend_rps_ratio_of_means: round2(
-        mean(results.backend.map(rpsOf)) / mean(results.bare.map(rpsOf)),
-      ),
-      pair_ratios: pairRatios.map(round2),
-      backend_cpu_ms_per_request: round2(cpu.backend / total(results.backend)),
-      bare_cpu_ms_per_request: round2(cpu.bare / total(results.bare)),
-      backend_rss_mb_by_round: rssByRound,
-      baseline:
-        'bare Hono route, same ky Graph client, Token B given directly (no validation, no exchange, no logs/metrics/rate limit)',
+      floor:
+        'bench/floor/floor-server.ts: node:http + undici Pool.request + JSON parse, Token B given directly',
+      peer: "bench/peer/peer-server.ts: Express + jsonwebtoken/jwks-rsa + one shared msal-node ConfidentialClientApplication.acquireTokenOnBehalfOf per request + fetch; its cache holds exactly the level's users (throw-away apps' caches merged)",
+      upstreams: {
+        fixed: 'bench/upstream/graph-responder.ts: the same 200 answer (two hits) over HTTPS',
+        'dev-tenant': `the dev tenant's Graph (search over its corpus), ${DEV_TENANT_USERS} users`,
+      },
+      side_by_side: table,
+      runs,
     }
-    console.error(JSON.stringify({ metrics, notes }, null, 2))
+    const lines = [
+      '| upstream, users, server | CPU µs/req (median) | spread | req/s | p50 ms | p99 ms | errors |',
+      '|---|---:|---|---:|---:|---:|---:|',
+      ...Object.entries(table).map(
+        ([key, row]) =>
+          `| ${key} | ${String(row.cpu_us_per_request)} | ${(row.cpu_spread as number[]).join('–')} | ${String(row.rps)} | ${String(row.p50_ms)} | ${String(row.p99_ms)} | ${String(row.errors)} |`,
+      ),
+    ]
+    console.error(`\n${lines.join('\n')}\n`)
+    console.error(JSON.stringify(metrics, null, 2))
     if (process.env.BENCH_OUT)
       writeFileSync(process.env.BENCH_OUT, JSON.stringify({ metrics, notes }, null, 2))
   } finally {
-    for (const child of children) child.kill('SIGTERM')
-    await devTenant.stop()
+    await Promise.all(children.map(stop))
+    await devTenant?.stop()
     rmSync(dir, { recursive: true, force: true })
   }
 }

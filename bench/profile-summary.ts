@@ -1,0 +1,66 @@
+import { readFileSync } from 'node:fs'
+
+/**
+ * Summarises a V8 .cpuprofile (node --cpu-prof): the share of busy samples per function (self
+ * time) and per package, so a profile can be read without DevTools.
+ * Usage: tsx bench/profile-summary.ts <file.cpuprofile> [top=25] [last-seconds]
+ * With last-seconds, only the end of the profile counts (e.g. the load, not start-up and warm-up).
+ */
+interface ProfileNode {
+  id: number
+  callFrame: { functionName: string; url: string; lineNumber: number }
+  children?: number[]
+}
+interface Profile {
+  nodes: ProfileNode[]
+  samples: number[]
+  timeDeltas: number[]
+}
+
+const [file, topArg, lastArg] = process.argv.slice(2)
+if (!file) {
+  console.error('Usage: tsx bench/profile-summary.ts <file.cpuprofile> [top]')
+  process.exit(2)
+}
+const top = Number(topArg ?? 25)
+const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile
+const byId = new Map(profile.nodes.map((n) => [n.id, n]))
+const times: number[] = []
+let at = 0
+for (const delta of profile.timeDeltas) times.push((at += delta))
+const from = lastArg ? at - Number(lastArg) * 1e6 : -Infinity
+const counts = new Map<number, number>()
+profile.samples.forEach((id, i) => {
+  if (times[i]! >= from) counts.set(id, (counts.get(id) ?? 0) + 1)
+})
+
+const idle = new Set(['(idle)', '(program)'])
+let busy = 0
+const perFunction = new Map<string, number>()
+const perPackage = new Map<string, number>()
+for (const [id, count] of counts) {
+  const { functionName, url, lineNumber } = byId.get(id)!.callFrame
+  if (idle.has(functionName)) continue
+  busy += count
+  const where = url
+    .replace(/^file:\/\//, '')
+    .replace(/.*node_modules\/\.pnpm\/[^/]+\/node_modules\//, '')
+  const name = `${functionName || '(anonymous)'} ${where ? `${where}:${lineNumber + 1}` : ''}`
+  perFunction.set(name, (perFunction.get(name) ?? 0) + count)
+  const pkg = !url
+    ? functionName.startsWith('(')
+      ? functionName
+      : '(native)'
+    : url.startsWith('node:')
+      ? url.split('/')[0]!.replace(/^(node:internal)\/?.*/, '$1') + '/' + url.split('/')[1]
+      : (/node_modules\/\.pnpm\/[^/]+\/node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url)?.[1] ??
+        (url.includes('/work/main/') ? url.replace(/.*\/work\/main\/([^/]+\/[^/]+).*/, '$1') : url))
+  perPackage.set(pkg, (perPackage.get(pkg) ?? 0) + count)
+}
+const show = (title: string, map: Map<string, number>) => {
+  console.log(`\n${title} (share of ${busy} busy samples)`)
+  for (const [name, count] of [...map].sort((a, b) => b[1] - a[1]).slice(0, top))
+    console.log(`${((count / busy) * 100).toFixed(1).padStart(5)} %  ${name}`)
+}
+show('Per package / area', perPackage)
+show('Per function (self)', perFunction)
