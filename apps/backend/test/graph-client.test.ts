@@ -45,7 +45,7 @@ describe('the Graph client against the dev tenant (HTTPS, its CA trusted explici
   let devTenant: DevTenant
   let graph: GraphClient
   beforeAll(async () => {
-    devTenant = await startDevTenant()
+    devTenant = await startDevTenant({ timeoutMs: 60_000 })
     graph = createGraphClient({
       baseUrl: devTenant.url,
       version: 'v1.0',
@@ -53,7 +53,7 @@ describe('the Graph client against the dev tenant (HTTPS, its CA trusted explici
       deadlineMs: 5_000,
       ca: devTenant.caPem,
     })
-  }, 30_000)
+  }, 90_000)
   afterAll(async () => {
     await graph?.close()
     await devTenant?.stop()

@@ -7,8 +7,8 @@ const QUERY = { queryString: 'watering', dataSource: 'sharePoint' }
 describe("Graph's cache of verified Token Bs", () => {
   let dt: DevTenant
   beforeAll(async () => {
-    dt = await startDevTenant()
-  })
+    dt = await startDevTenant({ timeoutMs: 60_000 })
+  }, 90_000)
   afterAll(async () => {
     await dt?.stop()
   })
