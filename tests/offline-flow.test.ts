@@ -1,7 +1,7 @@
 import { createPrivateKey, generateKeyPairSync } from 'node:crypto'
 import { SignJWT, decodeJwt } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { SeedRetrievalResponse } from '@oboe/contracts'
+import { SampleRetrievalResponse } from '@oboe/contracts'
 import { startStack, tenantApps, type Stack } from './support/stack.ts'
 import { signIn } from '@oboe/dev-tenant/testing'
 
@@ -77,7 +77,7 @@ describe('the offline On-Behalf-Of flow, every hop a real process', () => {
       body: JSON.stringify({ query: 'What are the methods of Watering', dataSource: 'SharePoint' }),
     })
     expect(res.status).toBe(200)
-    const body = SeedRetrievalResponse.parse(await res.json())
+    const body = SampleRetrievalResponse.parse(await res.json())
     expect(body.query).toBe('What are the methods of Watering')
     expect(body.data_source.toLowerCase()).toBe('sharepoint')
     expect(body.total_hits).toBe(body.results.length)

@@ -13,7 +13,7 @@ export { repoRoot, tenantApps } from '@oboe/testkit'
 /** The whole offline system as real processes: dev tenant, backend, and a way to run `oboe`. */
 
 export interface StackOptions {
-  /** Backend port; 0 picks a free one. The demo uses the seed's 5000. */
+  /** Backend port; 0 picks a free one. The demo uses the sample's 5000. */
   port?: number
   autoSignIn?: boolean
   backendEnv?: Record<string, string>

@@ -1,16 +1,16 @@
 import { startStack } from '../../tests/support/stack.ts'
 
 /**
- * The offline demo: the seed's On-Behalf-Of flow end to end, every hop a real process over
- * real HTTP(S). Starts the dev tenant and the backend (port 5000, as the seed), signs in the
- * dev tenant's test user, runs `oboe retrieve` with the seed's query, stops everything.
+ * The offline demo: the On-Behalf-Of flow of Microsoft's Python sample end to end, every hop a real process over
+ * real HTTP(S). Starts the dev tenant and the backend (port 5000, as the sample), signs in the
+ * dev tenant's test user, runs `oboe retrieve` with the sample's query, stops everything.
  */
 const query = process.argv[2] ?? 'What are the methods of Watering'
 const port = Number(process.env.PORT ?? 5000)
 
 console.log('Starting the dev tenant (offline Entra ID + Microsoft Graph)...')
 const stack = await startStack({ port })
-// The backend's start-up lines are the seed's; its JSON request logs stay out of the demo.
+// The backend's start-up lines are the sample's; its JSON request logs stay out of the demo.
 for (const line of stack.backendOutput.join('').split('\n')) {
   if (line && !line.startsWith('{')) console.log(`  [backend] ${line}`)
 }

@@ -13,7 +13,8 @@ export const OPENAPI_CONFIG = {
       'Microsoft Graph token and calls /copilot/retrieval for the user. Errors are application/problem+json ' +
       '(RFC 9457) with a stable `code` and a `fix`.',
   },
-  servers: [{ url: 'http://localhost:5000', description: 'Local backend (default port)' }],
+  // Relative: "Try it out" on /docs calls the backend that serves the page, wherever it runs.
+  servers: [{ url: '/', description: 'The backend serving this document (port 5000 by default)' }],
 }
 
 /** Registers the bearer scheme every authenticated route refers to. */

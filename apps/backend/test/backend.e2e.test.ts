@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto'
 import {
   RetrievalResponse,
-  SEED_MISSING_BEARER,
-  SeedRetrievalResponse,
+  SAMPLE_MISSING_BEARER,
+  SampleRetrievalResponse,
   WhoAmIResponse,
 } from '@oboe/contracts'
 import { decodeJwt } from 'jose'
@@ -41,7 +41,9 @@ describe("the seed's contract (PROTOCOL.md §5)", () => {
   it('answers GET /health exactly as the seed', async () => {
     const res = await fetch(`${backend.url}/health`)
     expect(res.status).toBe(200)
-    expect(await res.json()).toEqual({ status: 'healthy', service: 'Backend API with OBO' })
+    // Flask's jsonify: sorted keys, compact separators, a trailing newline.
+    expect(await res.text()).toBe('{"service":"Backend API with OBO","status":"healthy"}\n')
+    expect(res.headers.get('content-type')).toBe('application/json')
   })
 
   it('returns query, data_source, total_hits and results for {"query", "dataSource":"SharePoint"}', async () => {
@@ -51,7 +53,7 @@ describe("the seed's contract (PROTOCOL.md §5)", () => {
       tokenA,
     )
     expect(res.status).toBe(200)
-    const body = SeedRetrievalResponse.strict().parse(await res.json())
+    const body = SampleRetrievalResponse.strict().parse(await res.json())
     expect(body.query).toBe('What are the methods of Watering')
     expect(body.data_source).toBe('SharePoint')
     expect(body.total_hits).toBe(body.results.length)
@@ -87,7 +89,7 @@ describe("the seed's contract (PROTOCOL.md §5)", () => {
         body: JSON.stringify({ query: 'x', dataSource: 'SharePoint' }),
       })
       expect(res.status).toBe(401)
-      expect(await res.json()).toEqual({ error: SEED_MISSING_BEARER })
+      expect(await res.json()).toEqual({ error: SAMPLE_MISSING_BEARER })
     }
   })
 })

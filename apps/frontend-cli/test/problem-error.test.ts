@@ -40,7 +40,7 @@ describe('problemToCliError', () => {
       new Headers(),
       context,
     )
-    expect(consent.fix).toMatch(/Grant admin consent.*Step 7/)
+    expect(consent.fix).toMatch(/Grant admin consent.*README → Using a real tenant, step 7/)
     const audience = problemToCliError(
       401,
       problem({ code: 'invalid_token', detail: 'AADSTS50013: Assertion audience does not match' }),

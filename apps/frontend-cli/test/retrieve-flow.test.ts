@@ -21,7 +21,7 @@ const runCli: typeof run = async (...args) => {
   return result
 }
 
-const SEED_QUERY = 'What are the methods of Watering'
+const SAMPLE_QUERY = 'What are the methods of Watering'
 const corpus = readFileSync(join(repoRoot, 'apps/dev-tenant/tenant/default.yaml'), 'utf8')
 
 let devTenant: DevTenant
@@ -54,7 +54,7 @@ describe('oboe login, then oboe retrieve (dev tenant and backend as processes)',
   })
 
   it("Should print the seed's success lines and hits from the corpus for the seed's query", async () => {
-    const result = await runCli(['retrieve', SEED_QUERY], cli.env)
+    const result = await runCli(['retrieve', SAMPLE_QUERY], cli.env)
     expect(result.code, result.stderr).toBe(0)
     const lines = result.stdout.split('\n')
     expect(lines[0]).toBe('✅ SUCCESS! OBO Flow Completed')
@@ -71,7 +71,7 @@ describe('oboe login, then oboe retrieve (dev tenant and backend as processes)',
 
   it('Should sign in silently the second time: no authorize, no code redemption', async () => {
     const before = await devTenant.counters()
-    const result = await runCli(['retrieve', SEED_QUERY, '--max', '2'], cli.env)
+    const result = await runCli(['retrieve', SAMPLE_QUERY, '--max', '2'], cli.env)
     expect(result.code, result.stderr).toBe(0)
     expect(result.stderr).not.toContain('Signing in')
     const after = await devTenant.counters()
@@ -81,7 +81,7 @@ describe('oboe login, then oboe retrieve (dev tenant and backend as processes)',
   })
 
   it('Should list the hits instead of a table when COLUMNS says the reader is narrow', async () => {
-    const result = await runCli(['retrieve', SEED_QUERY, '--max', '3'], {
+    const result = await runCli(['retrieve', SAMPLE_QUERY, '--max', '3'], {
       ...cli.env,
       COLUMNS: '90',
     })
@@ -95,7 +95,7 @@ describe('oboe login, then oboe retrieve (dev tenant and backend as processes)',
 
   it('Should print only the response JSON with --json', async () => {
     const result = await runCli(
-      ['retrieve', SEED_QUERY, '--json', '--source', 'sharePoint'],
+      ['retrieve', SAMPLE_QUERY, '--json', '--source', 'sharePoint'],
       cli.env,
     )
     expect(result.code, result.stderr).toBe(0)
@@ -110,14 +110,14 @@ describe('oboe login, then oboe retrieve (dev tenant and backend as processes)',
   })
 
   it('Should refuse a bad option with exit code 1 before signing in', async () => {
-    const result = await runCli(['retrieve', SEED_QUERY, '--max', '99'], cli.env)
+    const result = await runCli(['retrieve', SAMPLE_QUERY, '--max', '99'], cli.env)
     expect(result.code).toBe(1)
     expect(result.stderr).toContain('expected a whole number from 1 to 25')
   })
 
   it('Should say "Ensure backend API is running at <url>" when the backend is not there (exit 4)', async () => {
     const closed = await closedUrl()
-    const result = await runCli(['retrieve', SEED_QUERY], { ...cli.env, BACKEND_API_URL: closed })
+    const result = await runCli(['retrieve', SAMPLE_QUERY], { ...cli.env, BACKEND_API_URL: closed })
     expect(result.code).toBe(4)
     expect(result.stderr).toContain(`Ensure backend API is running at ${closed}`)
   })

@@ -2,7 +2,7 @@ import { z } from 'zod'
 import { CHAT_PERMISSIONS, SEARCH_PERMISSIONS } from './graph/chat.ts'
 
 /**
- * Configuration from the environment: the seed's .env names, plus what a real deployment and
+ * Configuration from the environment: the .env names of Microsoft's Python sample, plus what a real deployment and
  * the offline dev tenant need. One schema per process kind, built from the same fields, read
  * once at start-up. Secrets come only from here (the environment), never from files in git.
  */
@@ -52,7 +52,7 @@ const bool = z
   .optional()
   .transform((v) => v === 'true' || v === '1' || v === 'yes')
 
-/** Graph delegated scopes the seed's backend asks for (PROTOCOL.md §1). */
+/** Graph delegated scopes the sample's backend asks for (PROTOCOL.md §1). */
 export const DEFAULT_GRAPH_SCOPES = [
   'https://graph.microsoft.com/Files.Read.All',
   'https://graph.microsoft.com/Sites.Read.All',
@@ -131,6 +131,8 @@ export const BackendConfig = z
     HTTP_KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(65_000),
     /** Deadline of each Redis command (rate limit); after a miss, memory is used until Redis answers. */
     REDIS_COMMAND_TIMEOUT_MS: z.coerce.number().int().min(10).max(10_000).default(150),
+    /** After SIGTERM, /readyz says 503 this long while requests are still served (LB catch-up). */
+    SHUTDOWN_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(0),
   })
   .transform((c) => ({
     ...c,
@@ -176,7 +178,7 @@ export const CliConfig = z.object({
 })
 export type CliConfig = z.output<typeof CliConfig>
 
-/** The seed's legacy names: CLIENT_ID is the frontend app, CLIENT_SECRET the backend's secret. */
+/** The sample's legacy names: CLIENT_ID is the frontend app, CLIENT_SECRET the backend's secret. */
 export function withLegacyNames(
   env: Record<string, string | undefined>,
 ): Record<string, string | undefined> {

@@ -1,6 +1,11 @@
 import type { Server, ServerOptions } from 'node:http'
 import type { Duplex } from 'node:stream'
-import { PROBLEM_CONTENT_TYPE, type BackendConfig, type Problem } from '@oboe/contracts'
+import {
+  PROBLEM_CONTENT_TYPE,
+  type BackendConfig,
+  type Problem,
+  type ProblemCode,
+} from '@oboe/contracts'
 import type { Logger } from 'pino'
 
 type TimeoutConfig = Pick<
@@ -29,7 +34,7 @@ export function httpServerOptions(config: TimeoutConfig): ServerOptions {
 interface Refusal {
   status: number
   reason: string
-  code: string
+  code: ProblemCode
   title: string
   detail: string
   fix: string

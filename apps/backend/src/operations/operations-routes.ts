@@ -11,7 +11,9 @@ export type { ReadinessCheck } from './readiness.ts'
 const healthz = createRoute({
   method: 'get',
   path: '/healthz',
+  operationId: 'getLiveness',
   tags: ['operations'],
+  security: [],
   summary: 'Liveness: the process answers',
   responses: { 200: ok(schemas.Liveness, 'Alive') },
 })
@@ -19,7 +21,9 @@ const healthz = createRoute({
 const readyz = createRoute({
   method: 'get',
   path: '/readyz',
+  operationId: 'getReadiness',
   tags: ['operations'],
+  security: [],
   summary:
     'Readiness: 503 only while shutting down or before the signing keys were ever loaded; a soft dependency down (Redis, a keys refresh) answers 200 `degraded`. Reads cached state: a probe makes no network call.',
   responses: {
@@ -31,7 +35,9 @@ const readyz = createRoute({
 const metricsRoute = createRoute({
   method: 'get',
   path: '/metrics',
+  operationId: 'getMetrics',
   tags: ['operations'],
+  security: [],
   summary: 'Prometheus metrics',
   responses: {
     200: {

@@ -1,5 +1,6 @@
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi'
 import type { AppEnv } from '../env.ts'
+import { callerSignal } from '../graph/caller-signal.ts'
 import { runRetrieval, type RetrievalContext } from '../retrieval/run-retrieval.ts'
 import { BEARER, ok, onBehalfOfProblems, schemas } from './schemas.ts'
 
@@ -15,7 +16,33 @@ const route = createRoute({
     '`filterExpression` must be valid KQL: invalid KQL is rejected with 400 `invalid_filter`, never forwarded.',
   security: BEARER,
   request: {
-    body: { required: true, content: { 'application/json': { schema: schemas.RetrievalRequest } } },
+    body: {
+      required: true,
+      content: {
+        'application/json': {
+          schema: schemas.RetrievalRequest,
+          examples: {
+            oneSource: {
+              summary: 'One data source',
+              value: {
+                queryString: 'How do I set up the corporate VPN?',
+                dataSource: 'sharePoint',
+                resourceMetadata: ['title', 'author'],
+                maximumNumberOfResults: 5,
+              },
+            },
+            severalSources: {
+              summary: 'Several data sources at once (one Graph $batch)',
+              value: {
+                queryString: 'What are the methods of Watering',
+                dataSources: ['sharePoint', 'externalItem'],
+                filterExpression: 'FileExtension:"docx"',
+              },
+            },
+          },
+        },
+      },
+    },
   },
   responses: {
     200: ok(
@@ -38,6 +65,7 @@ export function registerRetrieval(
       ...context(),
       accessToken: c.get('accessToken'),
       requestId: c.get('requestId'),
+      signal: callerSignal(c),
     })
     return c.json(result, 200)
   })

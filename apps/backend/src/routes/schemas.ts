@@ -1,13 +1,14 @@
 import { z } from '@hono/zod-openapi'
 import {
+  DATA_SOURCES,
   PROBLEM_CONTENT_TYPE,
   Problem,
   RetrievalRequest,
   RetrievalResponse,
-  SeedErrorResponse,
-  SeedHealthResponse,
-  SeedRetrievalRequest,
-  SeedRetrievalResponse,
+  SampleErrorResponse,
+  SampleHealthResponse,
+  SampleRetrievalRequest,
+  SampleRetrievalResponse,
   WhoAmIResponse,
 } from '@oboe/contracts'
 
@@ -20,16 +21,46 @@ export function named<S extends z.ZodType>(schema: S, name: string): S {
   return (z.ZodType.prototype.openapi as (this: S, refId: string) => S).call(schema, name)
 }
 
+/** Adds OpenAPI fields to a schema, through the prototype for the same reason as {@link named}. */
+function withOpenApi<S extends z.ZodType>(schema: S, fields: Record<string, unknown>): S {
+  return (z.ZodType.prototype.openapi as (this: S, metadata: Record<string, unknown>) => S).call(
+    schema,
+    fields,
+  )
+}
+
+const DATA_SOURCE_SCHEMA = { type: 'string', enum: [...DATA_SOURCES] }
+/** A property that must be absent (generated clients type it `never`). */
+const NOTHING = false
+
 /** The contracts' schemas, named so the OpenAPI document lists them as components. */
 export const schemas = {
   Problem: named(Problem, 'Problem'),
-  RetrievalRequest: named(RetrievalRequest, 'RetrievalRequest'),
+  // The refine "exactly one of dataSource or dataSources" is invisible to OpenAPI: say it in the
+  // schema too, so generated clients and "Try it out" build only bodies the backend accepts.
+  RetrievalRequest: withOpenApi(named(RetrievalRequest, 'RetrievalRequest'), {
+    oneOf: [
+      {
+        type: 'object',
+        required: ['dataSource'],
+        properties: { dataSource: DATA_SOURCE_SCHEMA, dataSources: NOTHING },
+      },
+      {
+        type: 'object',
+        required: ['dataSources'],
+        properties: {
+          dataSources: { type: 'array', items: DATA_SOURCE_SCHEMA, minItems: 1, maxItems: 3 },
+          dataSource: NOTHING,
+        },
+      },
+    ],
+  }),
   RetrievalResponse: named(RetrievalResponse, 'RetrievalResponse'),
   WhoAmIResponse: named(WhoAmIResponse, 'WhoAmIResponse'),
-  SeedHealthResponse: named(SeedHealthResponse, 'SeedHealthResponse'),
-  SeedRetrievalRequest: named(SeedRetrievalRequest, 'SeedRetrievalRequest'),
-  SeedRetrievalResponse: named(SeedRetrievalResponse, 'SeedRetrievalResponse'),
-  SeedErrorResponse: named(SeedErrorResponse, 'SeedErrorResponse'),
+  SampleHealthResponse: named(SampleHealthResponse, 'SampleHealthResponse'),
+  SampleRetrievalRequest: named(SampleRetrievalRequest, 'SampleRetrievalRequest'),
+  SampleRetrievalResponse: named(SampleRetrievalResponse, 'SampleRetrievalResponse'),
+  SampleErrorResponse: named(SampleErrorResponse, 'SampleErrorResponse'),
   Liveness: z.object({ status: z.literal('ok') }).openapi('Liveness'),
   Readiness: z
     .object({

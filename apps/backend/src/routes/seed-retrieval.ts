@@ -1,8 +1,9 @@
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi'
-import { DATA_SOURCES, SEED_MISSING_BEARER, type DataSource } from '@oboe/contracts'
+import { DATA_SOURCES, SAMPLE_MISSING_BEARER, type DataSource } from '@oboe/contracts'
 import type { MiddlewareHandler } from 'hono'
 import type { AppEnv } from '../env.ts'
 import { ProblemError } from '../problems/problem-error.ts'
+import { callerSignal } from '../graph/caller-signal.ts'
 import { runRetrieval, type RetrievalContext } from '../retrieval/run-retrieval.ts'
 import { BEARER, ok, onBehalfOfProblems, schemas } from './schemas.ts'
 
@@ -11,44 +12,50 @@ export const SEED_RETRIEVAL_PATH = '/api/copilot/retrieval'
 const route = createRoute({
   method: 'post',
   path: SEED_RETRIEVAL_PATH,
-  tags: ['seed'],
-  summary: "The seed backend's retrieval route",
+  operationId: 'sampleRetrieve',
+  tags: ["Microsoft's Python sample"],
+  summary: "Retrieval route of Microsoft's Python sample",
   description:
-    'Compatible with the seed sample: `dataSource` is matched case-insensitively ("SharePoint" → `sharePoint`). ' +
-    "A missing bearer gets the seed's own 401 body; every other error is problem+json.",
+    'Compatible with the Flask backend of Microsoft\'s Python sample: `dataSource` is matched case-insensitively ("SharePoint" → `sharePoint`). ' +
+    "A missing bearer gets the sample's own 401 body; every other error is problem+json.",
   security: BEARER,
   request: {
     body: {
       required: true,
-      content: { 'application/json': { schema: schemas.SeedRetrievalRequest } },
+      content: {
+        'application/json': {
+          schema: schemas.SampleRetrievalRequest,
+          example: { query: 'What is the latest in my organization?', dataSource: 'SharePoint' },
+        },
+      },
     },
   },
   responses: {
-    200: ok(schemas.SeedRetrievalResponse, 'Hits in the seed format', true),
+    200: ok(schemas.SampleRetrievalResponse, "Hits in the sample's format", true),
     ...onBehalfOfProblems,
     401: {
       ...onBehalfOfProblems[401],
       content: {
         ...onBehalfOfProblems[401].content,
-        'application/json': { schema: schemas.SeedErrorResponse },
+        'application/json': { schema: schemas.SampleErrorResponse },
       },
     },
   },
 })
 
-/** The seed answers a missing or non-Bearer Authorization header with its own body. */
+/** The sample answers a missing or non-Bearer Authorization header with its own body. */
 export function seedBearerRequired(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const authorization = c.req.header('authorization')
     if (!authorization || !/^Bearer\s+\S+/i.test(authorization)) {
-      return c.json({ error: SEED_MISSING_BEARER }, 401)
+      return c.json({ error: SAMPLE_MISSING_BEARER }, 401)
     }
     await next()
   }
 }
 
-/** Maps the seed's data source names ("SharePoint", "OneDriveBusiness", ...) onto Graph's. */
-export function seedDataSource(name: string): DataSource {
+/** Maps the sample's data source names ("SharePoint", "OneDriveBusiness", ...) onto Graph's. */
+export function sampleDataSource(name: string): DataSource {
   const found = DATA_SOURCES.find((s) => s.toLowerCase() === name.trim().toLowerCase())
   if (found) return found
   throw new ProblemError({
@@ -61,20 +68,21 @@ export function seedDataSource(name: string): DataSource {
   })
 }
 
-/** POST /api/copilot/retrieval: the seed's contract on top of the same retrieval path. */
+/** POST /api/copilot/retrieval: the sample's contract on top of the same retrieval path. */
 export function registerSeedRetrieval(
   app: OpenAPIHono<AppEnv>,
   context: () => Omit<RetrievalContext, 'accessToken' | 'requestId'>,
 ): void {
   app.openapi(route, async (c) => {
     const body = c.req.valid('json')
-    const dataSource = seedDataSource(body.dataSource)
+    const dataSource = sampleDataSource(body.dataSource)
     const result = await runRetrieval(
       { queryString: body.query, dataSource },
       {
         ...context(),
         accessToken: c.get('accessToken'),
         requestId: c.get('requestId'),
+        signal: callerSignal(c),
       },
     )
     return c.json(

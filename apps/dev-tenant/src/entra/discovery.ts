@@ -170,9 +170,13 @@ export function registerDiscovery(app: Hono, ctx: DevTenantContext): void {
   // msal's instance discovery: tells it this host is a valid authority and its own alias.
   app.get('/common/discovery/instance', (c) => {
     const authorizeUrl = c.req.query('authorization_endpoint')
-    const tenant = authorizeUrl
-      ? (new URL(authorizeUrl).pathname.split('/')[1] ?? 'common')
-      : 'common'
+    const parsed = authorizeUrl && URL.canParse(authorizeUrl) ? new URL(authorizeUrl) : undefined
+    if (authorizeUrl && parsed?.protocol !== 'https:') {
+      // What Entra answers a malformed instance discovery request with.
+      const error = new EntraError('invalid_instance', 50049, 'Unknown or invalid instance.')
+      return c.json(entraErrorBody(error, correlationIdOf(c)), 400)
+    }
+    const tenant = parsed ? (parsed.pathname.split('/')[1] ?? 'common') : 'common'
     return c.json({
       tenant_discovery_endpoint: `${ctx.origin}/${tenant}/v2.0/.well-known/openid-configuration`,
       'api-version': '1.1',

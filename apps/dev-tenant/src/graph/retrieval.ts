@@ -1,4 +1,4 @@
-import { GraphRetrievalRequest } from '@oboe/contracts'
+import { DATA_SOURCES, GraphRetrievalRequest } from '@oboe/contracts'
 import type { DevTenantContext } from '../context.ts'
 import { GraphTokenError } from '../entra/token-factory.ts'
 import type { CorpusDocument } from '../tenant/schema.ts'
@@ -147,6 +147,18 @@ function relevanceOf(hit: ScoredDocument, best: number, queryTermCount: number):
   return 0.05 + 0.9 * Math.sqrt(hit.score / best) * coverage
 }
 
+/**
+ * Graph takes `dataSource` in any casing ("SharePoint", as Microsoft's Python sample sends it,
+ * works against the real service); the emulator does the same.
+ */
+function withCanonicalDataSource(body: unknown): unknown {
+  if (!body || typeof body !== 'object' || !('dataSource' in body)) return body
+  const value = (body as { dataSource: unknown }).dataSource
+  if (typeof value !== 'string') return body
+  const canonical = DATA_SOURCES.find((s) => s.toLowerCase() === value.toLowerCase())
+  return canonical ? { ...body, dataSource: canonical } : body
+}
+
 const round = (n: number) => Math.round(Math.min(1, Math.max(0, n)) * 10_000) / 10_000
 
 /**
@@ -159,7 +171,7 @@ export function retrieve(
   version: string,
   rawBody: unknown,
 ) {
-  const parsed = GraphRetrievalRequest.safeParse(rawBody)
+  const parsed = GraphRetrievalRequest.safeParse(withCanonicalDataSource(rawBody))
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!
     throw new GraphApiError(

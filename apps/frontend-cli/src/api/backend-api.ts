@@ -4,7 +4,7 @@ import { getHealth, retrieve, whoAmI } from '../client/sdk.gen.ts'
 import type {
   RetrievalRequest,
   RetrievalResponse,
-  SeedHealthResponse,
+  SampleHealthResponse,
   WhoAmIResponse,
 } from '../client/types.gen.ts'
 import type { SignIn } from '../auth/sign-in.ts'
@@ -38,7 +38,8 @@ export interface BackendApiOptions {
  * failure turned into a CliError that names its fix.
  */
 export class BackendApi {
-  private readonly client: Client
+  /** The generated client, for commands that call routes of their own through `withToken`. */
+  readonly client: Client
 
   constructor(private readonly options: BackendApiOptions) {
     this.client = createClient({
@@ -50,7 +51,7 @@ export class BackendApi {
   }
 
   /** GET /health (no token). */
-  async health(): Promise<SeedHealthResponse> {
+  async health(): Promise<SampleHealthResponse> {
     return this.unwrap(await this.send(() => getHealth({ client: this.client })))
   }
 
@@ -64,7 +65,8 @@ export class BackendApi {
     return this.withToken((token) => retrieve({ client: this.client, auth: token, body }))
   }
 
-  private async withToken<T>(call: (token: string) => Promise<ClientResult<T>>): Promise<T> {
+  /** Calls with Token A, signing in again once on a claims challenge or a refused token. */
+  async withToken<T>(call: (token: string) => Promise<ClientResult<T>>): Promise<T> {
     const first = await this.options.signIn.acquire()
     const result = await this.send(() => call(first.accessToken))
     if (result.response?.status !== 401) return this.unwrap(result)

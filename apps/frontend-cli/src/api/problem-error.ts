@@ -1,4 +1,4 @@
-import { Problem, type ProblemCode } from '@oboe/contracts'
+import { ReceivedProblem, type ProblemCode } from '@oboe/contracts'
 import { CliError } from '../errors/cli-error.ts'
 import { entraFix, findAadsts } from '../errors/entra-fixes.ts'
 import { ExitCode } from '../errors/exit-code.ts'
@@ -35,7 +35,7 @@ function defaultFix(
     case 'token_expired':
       return 'Run `oboe login` again; if it persists, the backend and the CLI disagree on the API: verify the Application ID URI and BACKEND_CLIENT_ID on both sides.'
     case 'insufficient_scope':
-      return 'Expose the scope access_as_user on the backend app (seed Step 2) and grant it to the frontend app (Step 7).'
+      return 'Expose the scope access_as_user on the backend app (README → Using a real tenant, step 2) and grant it to the frontend app (step 7).'
     case 'consent_required':
       return entraFix(65001)!
     case 'interaction_required':
@@ -47,7 +47,7 @@ function defaultFix(
     case 'throttled':
       return `Wait${context.retryAfter ? ` ${context.retryAfter} s` : ''} and try again.`
     case 'misconfigured':
-      return 'Validate BACKEND_CLIENT_SECRET and ensure Graph permissions are granted (seed Steps 3–4), then restart the backend.'
+      return 'Validate BACKEND_CLIENT_SECRET and ensure Graph permissions are granted (README → Using a real tenant, steps 3–4), then restart the backend.'
     case 'invalid_filter':
       return 'Fix the KQL in --filter, e.g. FileExtension:"docx" AND Author:"Alice".'
     case 'upstream_error':
@@ -56,7 +56,7 @@ function defaultFix(
       return 'Microsoft Graph or Entra ID did not answer well; try again in a moment (`oboe doctor` shows which step fails).'
     default:
       if (status === 401) {
-        return 'Validate BACKEND_CLIENT_SECRET and ensure Graph permissions are granted (seed "401 Unauthorized"); then `oboe login` again.'
+        return 'Validate BACKEND_CLIENT_SECRET and ensure Graph permissions are granted (README → Using a real tenant, steps 3–4); then `oboe login` again.'
       }
       if (status === 404)
         return `Check BACKEND_API_URL (${context.backendUrl}): is it the oboe backend?`
@@ -65,7 +65,7 @@ function defaultFix(
 }
 
 /** Field errors of an invalid request, unless the detail already says them. */
-function fieldErrors(p: Problem): string {
+function fieldErrors(p: ReceivedProblem): string {
   const lines = (p.errors ?? [])
     .map((e) => `${e.path}: ${e.message}`)
     .filter((line) => !p.detail?.includes(line))
@@ -82,7 +82,7 @@ export function problemToCliError(
   headers: Headers,
   context: { backendUrl: string; BACKEND_CLIENT_ID?: string },
 ): CliError {
-  const parsed = Problem.safeParse(body)
+  const parsed = ReceivedProblem.safeParse(body)
   const retryAfter = headers.get('retry-after')
   if (parsed.success) {
     const p = parsed.data

@@ -3,21 +3,34 @@
 import { client } from './client.gen.ts'
 import type { Client, Options as Options2, TDataShape } from './client/index.ts'
 import type {
+  ChatData,
+  ChatErrors,
+  ChatResponses,
+  ChatStreamData,
+  ChatStreamErrors,
+  ChatStreamResponse,
+  ChatStreamResponses,
+  CreateConversationData,
+  CreateConversationErrors,
+  CreateConversationResponses,
   GetHealthData,
   GetHealthResponses,
-  GetHealthzData,
-  GetHealthzResponses,
+  GetLivenessData,
+  GetLivenessResponses,
   GetMetricsData,
   GetMetricsResponses,
-  GetReadyzData,
-  GetReadyzErrors,
-  GetReadyzResponses,
-  PostApiCopilotRetrievalData,
-  PostApiCopilotRetrievalErrors,
-  PostApiCopilotRetrievalResponses,
+  GetReadinessData,
+  GetReadinessErrors,
+  GetReadinessResponses,
   RetrieveData,
   RetrieveErrors,
   RetrieveResponses,
+  SampleRetrieveData,
+  SampleRetrieveErrors,
+  SampleRetrieveResponses,
+  SearchData,
+  SearchErrors,
+  SearchResponses,
   WhoAmIData,
   WhoAmIErrors,
   WhoAmIResponses,
@@ -42,18 +55,14 @@ export type Options<
 }
 
 /**
- * The seed backend's retrieval route
+ * Retrieval route of Microsoft's Python sample
  *
- * Compatible with the seed sample: `dataSource` is matched case-insensitively ("SharePoint" → `sharePoint`). A missing bearer gets the seed's own 401 body; every other error is problem+json.
+ * Compatible with the Flask backend of Microsoft's Python sample: `dataSource` is matched case-insensitively ("SharePoint" → `sharePoint`). A missing bearer gets the sample's own 401 body; every other error is problem+json.
  */
-export const postApiCopilotRetrieval = <ThrowOnError extends boolean = false>(
-  options: Options<PostApiCopilotRetrievalData, ThrowOnError>,
+export const sampleRetrieve = <ThrowOnError extends boolean = false>(
+  options: Options<SampleRetrieveData, ThrowOnError>,
 ) =>
-  (options.client ?? client).post<
-    PostApiCopilotRetrievalResponses,
-    PostApiCopilotRetrievalErrors,
-    ThrowOnError
-  >({
+  (options.client ?? client).post<SampleRetrieveResponses, SampleRetrieveErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/api/copilot/retrieval',
     ...options,
@@ -64,9 +73,9 @@ export const postApiCopilotRetrieval = <ThrowOnError extends boolean = false>(
   })
 
 /**
- * The seed backend's health check
+ * Health check of Microsoft's Python sample
  *
- * Byte-compatible with the seed sample: `{"status":"healthy","service":"Backend API with OBO"}`.
+ * Byte-compatible with the Flask backend of Microsoft's Python sample: `jsonify` sorts the keys and ends the body with a newline, so the body is exactly `{"service":"Backend API with OBO","status":"healthy"}` and a line feed.
  */
 export const getHealth = <ThrowOnError extends boolean = false>(
   options?: Options<GetHealthData, ThrowOnError>,
@@ -79,10 +88,10 @@ export const getHealth = <ThrowOnError extends boolean = false>(
 /**
  * Liveness: the process answers
  */
-export const getHealthz = <ThrowOnError extends boolean = false>(
-  options?: Options<GetHealthzData, ThrowOnError>,
+export const getLiveness = <ThrowOnError extends boolean = false>(
+  options?: Options<GetLivenessData, ThrowOnError>,
 ) =>
-  (options?.client ?? client).get<GetHealthzResponses, unknown, ThrowOnError>({
+  (options?.client ?? client).get<GetLivenessResponses, unknown, ThrowOnError>({
     url: '/healthz',
     ...options,
   })
@@ -101,12 +110,70 @@ export const getMetrics = <ThrowOnError extends boolean = false>(
 /**
  * Readiness: 503 only while shutting down or before the signing keys were ever loaded; a soft dependency down (Redis, a keys refresh) answers 200 `degraded`. Reads cached state: a probe makes no network call.
  */
-export const getReadyz = <ThrowOnError extends boolean = false>(
-  options?: Options<GetReadyzData, ThrowOnError>,
+export const getReadiness = <ThrowOnError extends boolean = false>(
+  options?: Options<GetReadinessData, ThrowOnError>,
 ) =>
-  (options?.client ?? client).get<GetReadyzResponses, GetReadyzErrors, ThrowOnError>({
+  (options?.client ?? client).get<GetReadinessResponses, GetReadinessErrors, ThrowOnError>({
     url: '/readyz',
     ...options,
+  })
+
+/**
+ * Start a Copilot Chat conversation on behalf of the signed-in user
+ *
+ * Microsoft Graph beta `POST /copilot/conversations` (PROTOCOL.md §7). Token B has Chat’s seven delegated permissions (Sites.Read.All, Mail.Read, People.Read.All, OnlineMeetingTranscript.Read.All, Chat.Read, ChannelMessage.Read.All, ExternalItem.Read.All); a 403 `consent_required` names the one missing.
+ */
+export const createConversation = <ThrowOnError extends boolean = false>(
+  options?: Options<CreateConversationData, ThrowOnError>,
+) =>
+  (options?.client ?? client).post<
+    CreateConversationResponses,
+    CreateConversationErrors,
+    ThrowOnError
+  >({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/conversations',
+    ...options,
+    headers: {
+      'Content-Type': 'application/json',
+      ...options?.headers,
+    },
+  })
+
+/**
+ * Ask Copilot Chat in a conversation and wait for the whole answer
+ *
+ * Microsoft Graph beta `POST /copilot/conversations/{id}/chat`. Token B has Chat’s seven delegated permissions (Sites.Read.All, Mail.Read, People.Read.All, OnlineMeetingTranscript.Read.All, Chat.Read, ChannelMessage.Read.All, ExternalItem.Read.All); a 403 `consent_required` names the one missing.
+ */
+export const chat = <ThrowOnError extends boolean = false>(
+  options: Options<ChatData, ThrowOnError>,
+) =>
+  (options.client ?? client).post<ChatResponses, ChatErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/conversations/{id}/chat',
+    ...options,
+    headers: {
+      'Content-Type': 'application/json',
+      ...options.headers,
+    },
+  })
+
+/**
+ * Ask Copilot Chat and receive the answer as Server-Sent Events of deltas
+ *
+ * Relays Graph’s `chatOverStream` (cumulative snapshots) as deltas: `event: delta` (only the new text), `event: citation` (an attribution appeared; `number` is its `[^n^]` marker), `event: done` (the final message, attributions, label and turn count), `event: error` (a problem, after the stream started). Each event’s data repeats its name as `type`. `: heartbeat` comments keep quiet streams open. Closing the connection stops the upstream stream. Failures before the stream starts are problem+json with their status. Token B has Chat’s seven delegated permissions (Sites.Read.All, Mail.Read, People.Read.All, OnlineMeetingTranscript.Read.All, Chat.Read, ChannelMessage.Read.All, ExternalItem.Read.All); a 403 `consent_required` names the one missing.
+ */
+export const chatStream = <ThrowOnError extends boolean = false>(
+  options: Options<ChatStreamData, ThrowOnError, ChatStreamResponse>,
+) =>
+  (options.client ?? client).sse.post<ChatStreamResponses, ChatStreamErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/conversations/{id}/chat/stream',
+    ...options,
+    headers: {
+      'Content-Type': 'application/json',
+      ...options.headers,
+    },
   })
 
 /**
@@ -134,6 +201,24 @@ export const retrieve = <ThrowOnError extends boolean = false>(
   (options.client ?? client).post<RetrieveResponses, RetrieveErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/v1/retrieval',
+    ...options,
+    headers: {
+      'Content-Type': 'application/json',
+      ...options.headers,
+    },
+  })
+
+/**
+ * Search the user's OneDrive with Copilot Search, on behalf of the signed-in user
+ *
+ * Microsoft Graph beta `POST /copilot/search` (PROTOCOL.md §7) with a Token B for Files.Read.All and Sites.Read.All. Paging: pass the `nextCursor` of a page as `cursor`, with the same query. A cursor is opaque and bound to the user and the query; the backend builds the next Graph URL itself and never fetches a URL from the client. A changed or foreign cursor is a 400.
+ */
+export const search = <ThrowOnError extends boolean = false>(
+  options: Options<SearchData, ThrowOnError>,
+) =>
+  (options.client ?? client).post<SearchResponses, SearchErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/search',
     ...options,
     headers: {
       'Content-Type': 'application/json',

@@ -6,7 +6,9 @@ import { Terminal } from '../output/terminal.ts'
 export function registerDoctor(program: Command): void {
   program
     .command('doctor')
-    .description("Run the seed's Verification Checklist against the configured tenant and backend")
+    .description(
+      "Run the Verification Checklist of Microsoft's Python sample against the configured tenant and backend",
+    )
     .action(async () => {
       const terminal = new Terminal()
       const results = await runDoctor(terminal)

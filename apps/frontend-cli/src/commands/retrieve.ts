@@ -13,7 +13,7 @@ interface RetrieveOptions {
   json?: boolean
 }
 
-/** Accepts each of Graph's data sources, case-insensitively (the seed sends "SharePoint"). */
+/** Accepts each of Graph's data sources, case-insensitively (Microsoft's Python sample sends "SharePoint"). */
 function collectSource(value: string, previous: DataSource[] = []): DataSource[] {
   const source = DATA_SOURCES.find((s) => s.toLowerCase() === value.toLowerCase())
   if (!source) throw new InvalidArgumentError(`expected one of ${DATA_SOURCES.join(', ')}`)
@@ -36,16 +36,19 @@ export function buildRetrievalRequest(query: string, options: RetrieveOptions): 
   const sources = options.source?.length ? options.source : (['sharePoint'] as DataSource[])
   // People read titles; Graph returns no metadata unless asked, so the table asks for the title.
   const metadata = options.metadata?.length ? options.metadata : options.json ? [] : ['title']
-  return {
+  const rest = {
     queryString: query,
-    ...(sources.length === 1 ? { dataSource: sources[0] } : { dataSources: sources }),
     ...(options.filter ? { filterExpression: options.filter } : {}),
     ...(metadata.length ? { resourceMetadata: metadata } : {}),
     ...(options.max ? { maximumNumberOfResults: options.max } : {}),
   }
+  const [only] = sources
+  return sources.length === 1 && only
+    ? { ...rest, dataSource: only }
+    : { ...rest, dataSources: sources }
 }
 
-/** `oboe retrieve "<query>"`: the seed's call, through the backend, On-Behalf-Of the user. */
+/** `oboe retrieve "<query>"`: the sample's call, through the backend, On-Behalf-Of the user. */
 export function registerRetrieve(program: Command): void {
   program
     .command('retrieve')

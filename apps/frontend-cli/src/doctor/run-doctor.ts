@@ -26,7 +26,7 @@ const GRAPH_PHASE_CODES = new Set([
 ])
 
 /**
- * The seed's Verification Checklist, run for real against the configured tenant and backend.
+ * The Verification Checklist of Microsoft's Python sample, run for real against the configured tenant and backend.
  * Each check prints as soon as it is known; a check whose prerequisite failed is reported as
  * not checked rather than guessed.
  */
@@ -186,7 +186,7 @@ export async function runDoctor(terminal: Terminal): Promise<CheckResult[]> {
           name: names.scope,
           ok: false,
           detail: `the token's scp is "${scopes.join(' ')}"`,
-          fix: `Expose the scope ${wanted} on the backend app (seed Step 2) and add it to the frontend app's API permissions (Step 7).`,
+          fix: `Expose the scope ${wanted} on the backend app (README → Using a real tenant, step 2) and add it to the frontend app's API permissions (step 7).`,
         })
       } else {
         report({

@@ -8,7 +8,7 @@ type Colors = Terminal['colors']
 /** One hit of the backend's answer, labelled with its data source. */
 export type RetrievalHit = RetrievalResponse['retrievalHits'][number]
 
-/** The seed client's success lines, kept word for word so scripts written for it still match. */
+/** The success lines of the sample's client, kept word for word so scripts written for it still match. */
 export function successLines(response: RetrievalResponse): string[] {
   return ['✅ SUCCESS! OBO Flow Completed', `Total hits: ${response.retrievalHits.length}`]
 }
@@ -35,7 +35,7 @@ const clip = (text: string, max: number) =>
   text.length > max ? `${text.slice(0, max - 1)}…` : text
 
 /**
- * Prints a retrieval answer for people: the seed's success lines, then a table of the hits
+ * Prints a retrieval answer for people: the sample's success lines, then a table of the hits
  * best first (title or URL, score, sensitivity label, the start of the extract). URLs are never
  * wrapped, so terminals keep them clickable.
  */

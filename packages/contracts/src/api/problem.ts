@@ -8,6 +8,8 @@ export const ProblemCode = z.enum([
   'invalid_request',
   'unsupported_media_type',
   'payload_too_large',
+  'headers_too_large',
+  'request_timeout',
   'invalid_filter',
   'missing_token',
   'invalid_token',
@@ -36,7 +38,9 @@ export const Problem = z.object({
   status: z.number().int().min(400).max(599),
   detail: z.string().optional(),
   instance: z.string().optional(),
-  code: ProblemCode.or(z.string()),
+  code: ProblemCode.describe(
+    'Stable error code; branch on it, never on `detail`. New codes may be added in a minor version: treat an unknown one as `internal_error`.',
+  ),
   fix: z.string().optional().describe('One sentence: what to do about it'),
   requestId: z.string().optional(),
   errors: z
@@ -45,5 +49,9 @@ export const Problem = z.object({
     .describe('Field errors for invalid input'),
 })
 export type Problem = z.infer<typeof Problem>
+
+/** A problem body as a client reads it: a code added by a newer backend still parses. */
+export const ReceivedProblem = Problem.extend({ code: z.string() })
+export type ReceivedProblem = z.infer<typeof ReceivedProblem>
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json'
