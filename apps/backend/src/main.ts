@@ -106,7 +106,12 @@ async function shutdown(signal: string): Promise<void> {
     process.exit(1)
   }, SHUTDOWN_GRACE_MS)
   force.unref()
-  // New requests get 503 while the ones in flight finish; then stop listening and exit.
+  // First say "not ready" while still serving, so the load balancer stops sending traffic here
+  // (SHUTDOWN_DELAY_MS, a few health-check intervals); then new requests get 503 while the ones
+  // in flight finish; then stop listening and exit.
+  runtime.lifecycle.announce()
+  if (config.SHUTDOWN_DELAY_MS > 0)
+    await new Promise((resolve) => setTimeout(resolve, config.SHUTDOWN_DELAY_MS))
   await runtime.lifecycle.drain()
   // Handlers are done, but their responses may still be on the way out: close() waits for every
   // connection to end; connections are closed as soon as they fall idle.

@@ -23,6 +23,7 @@ export class ShuttingDownError extends ProblemError {
 export class Lifecycle {
   #inFlight = 0
   #draining = false
+  #stopping = false
   #waiters: (() => void)[] = []
 
   get draining(): boolean {
@@ -31,6 +32,16 @@ export class Lifecycle {
 
   get inFlight(): number {
     return this.#inFlight
+  }
+
+  /** Shutdown has begun: readiness says 503 (requests may still be served until `drain()`). */
+  get stopping(): boolean {
+    return this.#stopping || this.#draining
+  }
+
+  /** Says "stopping" to readiness probes while requests are still served. */
+  announce(): void {
+    this.#stopping = true
   }
 
   /** Stops taking requests; resolves once none is in flight. */

@@ -39,7 +39,7 @@ export function assessReadiness(
     if (!result.ok && required) unready = true
     else if (!result.ok) degraded = true
   }
-  if (lifecycle.draining) {
+  if (lifecycle.stopping) {
     unready = true
     results.shutdown = { ok: false, detail: 'shutting down: finishing the requests in flight' }
   }
