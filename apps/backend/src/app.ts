@@ -1,6 +1,6 @@
 import { OpenAPIHono } from '@hono/zod-openapi'
 import type { BackendConfig } from '@oboe/contracts'
-import type { AccessTokenValidator } from '@oboe/obo-core'
+import type { AccessTokenValidator, WebApi } from '@oboe/obo-core'
 import { cors } from 'hono/cors'
 import { HTTPException } from 'hono/http-exception'
 import type { Logger } from 'pino'
@@ -37,7 +37,9 @@ import {
 /** Everything the app talks to, passed in so tests build it from real parts. */
 export interface AppDeps {
   config: BackendConfig
-  /** obo-core's access token validator (Token A). */
+  /** obo-core's entry point: `authenticate` (Token A) for the Hono adapter. */
+  api: Pick<WebApi, 'authenticate'>
+  /** obo-core's access token validator (Token A); `signingKeysState` is cheap, for /readyz. */
   validator: AccessTokenValidator
   /** obo-core's On-Behalf-Of client. */
   obo: OnBehalfOf
@@ -55,7 +57,7 @@ export interface AppDeps {
 const HOUR = 3600
 
 /**
- * Builds the backend: seed-compatible routes, /v1 routes, operations routes and the OpenAPI
+ * Builds the backend: routes compatible with Microsoft's Python sample, /v1 routes, operations routes and the OpenAPI
  * document. Token A is validated (obo-core's oboAuth) before any body is read or any upstream
  * call is made; then the per-user rate limit, then content type, size and schema.
  * @example
@@ -119,7 +121,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     )
   }
 
-  const authenticated = authenticate(deps.validator)
+  const authenticated = authenticate(deps.api)
   const points = config.RATE_LIMIT_PER_HOUR
   const limiter =
     deps.rateLimiter ?? (points > 0 ? new RateLimiterMemory({ points, duration: HOUR }) : undefined)

@@ -24,8 +24,14 @@ export async function renderOpenApi(): Promise<string> {
   })
   const deps: AppDeps = {
     config,
-    validator: { validate: async () => unavailable(), ready: async () => unavailable() },
-    obo: { acquire: async () => unavailable() },
+    api: { authenticate: async () => unavailable() },
+    validator: {
+      validate: async () => unavailable(),
+      ready: async () => unavailable(),
+      signingKeysState: () => ({ loaded: false, degraded: false, fetches: 0 }),
+      close: async () => undefined,
+    },
+    obo: { acquire: async () => unavailable(), invalidate: async () => unavailable() },
     graph: {
       retrieve: async () => unavailable(),
       retrieveBatch: async () => unavailable(),

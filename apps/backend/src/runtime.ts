@@ -3,15 +3,15 @@ import type { BackendConfig } from '@oboe/contracts'
 import {
   RedisTokenCache,
   TieredTokenCache,
-  createAccessTokenValidator,
-  createOnBehalfOfClient,
+  createWebApi,
   type ClientCredential,
   type TokenCache,
 } from '@oboe/obo-core'
 import type { Logger } from 'pino'
 import type { AppDeps } from './app.ts'
 import { createGraphClient } from './graph/graph-client.ts'
-import { cacheValidatedTokens } from './auth/validated-token-cache.ts'
+import { backendProblemOptions } from './problems/backend-wording.ts'
+import { authorizationUriFor } from './problems/to-problem.ts'
 import { rateLimiterFrom } from './middleware/shared-rate-limiter.ts'
 import { Lifecycle } from './operations/lifecycle.ts'
 import { connectRedis } from './operations/redis-connection.ts'
@@ -51,18 +51,6 @@ export function createRuntime(
   const redisConnection = connectRedis(config, logger)
   const redis = redisConnection?.client
 
-  const validator = cacheValidatedTokens(
-    createAccessTokenValidator({
-      authorityHost: config.AUTHORITY_HOST,
-      tenantId: config.TENANT_ID,
-      audiences: [config.BACKEND_CLIENT_ID, config.BACKEND_APP_ID_URI],
-      requiredScopes: ['access_as_user'],
-      ...http,
-      ...(config.ALLOWED_CLIENT_APPS.length > 0 && {
-        allowedClientApps: config.ALLOWED_CLIENT_APPS,
-      }),
-    }),
-  )
   // With Redis, Token B is shared by replicas (encrypted at rest) behind an in-process L1.
   const cache: TokenCache | undefined =
     redis && config.TOKEN_CACHE_ENCRYPTION_KEY
@@ -76,16 +64,26 @@ export function createRuntime(
           log: (line) => logger.warn(line),
         })
       : undefined
-  const obo = createOnBehalfOfClient({
+  // One entry point: validator (with its validated-token cache) and On-Behalf-Of client sharing
+  // the authority metadata and connections; problems written in this backend's words.
+  const api = createWebApi({
     ...(cache && { cache }),
     authorityHost: config.AUTHORITY_HOST,
     tenantId: config.TENANT_ID,
     clientId: config.BACKEND_CLIENT_ID,
     credential: credentialFrom(config),
+    audiences: [config.BACKEND_CLIENT_ID, config.BACKEND_APP_ID_URI],
+    requiredScopes: ['access_as_user'],
+    ...(config.ALLOWED_CLIENT_APPS.length > 0 && {
+      allowedClientApps: config.ALLOWED_CLIENT_APPS,
+    }),
+    downstreamApis: { graph: { scopes: [...config.GRAPH_SCOPES], baseUrl: config.GRAPH_BASE_URL } },
+    problems: backendProblemOptions(authorizationUriFor(config.AUTHORITY_HOST)),
     ...http,
     onEvent: countOboEvents(metrics),
     log: (line) => logger.warn(line),
   })
+  const { validator, obo } = api
   const graph = createGraphClient({
     baseUrl: config.GRAPH_BASE_URL,
     version: config.GRAPH_API_VERSION,
@@ -100,6 +98,7 @@ export function createRuntime(
   const rateLimiter = rateLimiterFrom(config, redisConnection)
   return {
     config,
+    api,
     validator,
     obo,
     graph,
@@ -109,7 +108,7 @@ export function createRuntime(
     readinessChecks,
     lifecycle: new Lifecycle(),
     async close() {
-      await obo.close()
+      await api.close()
       await graph.close()
       redisConnection?.close()
     },

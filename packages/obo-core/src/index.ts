@@ -1,10 +1,20 @@
 export {
+  createWebApi,
+  type WebApi,
+  type WebApiOptions,
+  type DownstreamApi,
+  type TokenAcquirer,
+  type Authentication,
+} from './web-api.ts'
+export { fromAzureEnvironment } from './azure-environment.ts'
+export {
   createAccessTokenValidator,
   type AccessTokenValidator,
   type AccessTokenValidatorOptions,
   type ValidatedAccessToken,
 } from './validation/access-token-validator.ts'
-export { SigningKeys, type SigningKeysOptions } from './validation/signing-keys.ts'
+export type { SigningKeysOptions, SigningKeysState } from './validation/signing-keys.ts'
+export type { ValidatedTokenCacheOptions } from './validation/validated-token-cache.ts'
 export {
   createOnBehalfOfClient,
   type OnBehalfOfClient,
@@ -13,7 +23,7 @@ export {
   type AcquiredToken,
   type ClientCredential,
 } from './obo/on-behalf-of-client.ts'
-export { SingleFlight } from './obo/single-flight.ts'
+export { OboCoreError } from './errors/obo-core-error.ts'
 export {
   TokenValidationError,
   type TokenValidationErrorCode,
@@ -21,11 +31,16 @@ export {
 export { OboError, type OboErrorCode, type OboErrorOptions } from './errors/obo-error.ts'
 export {
   oboErrorFromTokenResponse,
-  parseRetryAfter,
   type TokenEndpointResponse,
 } from './errors/token-endpoint-error.ts'
-export { claimsChallengeHeader } from './errors/claims-challenge.ts'
-export { toProblem, type ProblemDetails, type ProblemResponse } from './problem.ts'
+export { claimsChallengeHeader, parseClaimsChallenge } from './errors/claims-challenge.ts'
+export {
+  toProblem,
+  isOboCoreError,
+  type ProblemDetails,
+  type ProblemResponse,
+  type ProblemOptions,
+} from './problem.ts'
 export type {
   CachedToken,
   TokenCache,
@@ -35,8 +50,7 @@ export type {
 export { tokenCacheKey, normalizeScopes } from './cache/token-cache-key.ts'
 export { MemoryTokenCache, type MemoryTokenCacheOptions } from './cache/memory-token-cache.ts'
 export type { OboEvent } from './events.ts'
-export { createFetch, type FetchLike, type HttpOptions } from './http/fetch.ts'
-export { fetchOpenIdConfiguration, type OpenIdConfiguration } from './http/openid-configuration.ts'
+export type { FetchLike, HttpOptions } from './http/fetch.ts'
 export { CacheEncryption, type CacheEncryptionKeys } from './cache/cache-encryption.ts'
 export {
   RedisTokenCache,

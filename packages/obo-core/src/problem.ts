@@ -1,12 +1,10 @@
-import { type OboError } from './errors/obo-error.ts'
-import {
-  TokenValidationError,
-  type TokenValidationErrorCode,
-} from './errors/token-validation-error.ts'
 import { claimsChallengeHeader } from './errors/claims-challenge.ts'
+import { OboCoreError } from './errors/obo-core-error.ts'
+import { OboError } from './errors/obo-error.ts'
+import { TokenValidationError } from './errors/token-validation-error.ts'
 
 /**
- * An RFC 9457 problem document plus oboe's `code` and `fix` members.
+ * An RFC 9457 problem document plus the `code` and `fix` members.
  *
  * @example
  * ```ts
@@ -38,87 +36,88 @@ export interface ProblemResponse {
   body: ProblemDetails
 }
 
-const VALIDATION_PROBLEM: Partial<Record<TokenValidationErrorCode, string>> = {
-  ERR_TOKEN_MISSING: 'missing_token',
-  ERR_TOKEN_EXPIRED: 'token_expired',
-  ERR_TOKEN_SCOPE: 'insufficient_scope',
-  ERR_TOKEN_APP_ONLY: 'forbidden',
-  ERR_TOKEN_CLIENT_APP: 'forbidden',
-  ERR_KEYS_UNAVAILABLE: 'unavailable',
-}
-
-const OBO_PROBLEM: Record<OboError['code'], string> = {
-  consent_required: 'consent_required',
-  interaction_required: 'interaction_required',
-  invalid_assertion: 'invalid_token',
-  assertion_expired: 'token_expired',
-  invalid_client: 'misconfigured',
-  client_secret_expired: 'misconfigured',
-  invalid_scope: 'misconfigured',
-  access_blocked: 'access_blocked',
-  throttled: 'throttled',
-  unavailable: 'unavailable',
-  unknown: 'upstream_error',
-}
-
 /**
- * Turns a {@link TokenValidationError} or {@link OboError} into the problem+json answer of an
- * API: status, `WWW-Authenticate` (RFC 6750 `invalid_token` / `insufficient_scope`, or the claims
- * challenge of PROTOCOL.md §3) and `Retry-After`. Never includes a token.
+ * How problems are written: `type` URIs, the claims-challenge `authorization_uri`, and one hook
+ * for the host's own wording (e.g. which environment variable holds the client secret).
  *
  * @example
  * ```ts
- * const p = toProblem(err)
+ * const problems: ProblemOptions = {
+ *   typeUri: (code) => `https://api.example.com/problems/${code}`,
+ *   describe: (err) => (err.code === 'invalid_client' ? { fix: 'Set CLIENT_SECRET to the secret Value.' } : undefined),
+ * }
+ * ```
+ */
+export interface ProblemOptions {
+  /** The `type` member for a problem code. Default `urn:oboe:problem:<code>`. */
+  typeUri?: (problemCode: string) => string
+  /** Where a claims challenge sends the user. Default: the public cloud's authorize endpoint. */
+  authorizationUri?: string
+  /** Replaces the title, detail or fix of an error (members left undefined keep obo-core's). */
+  describe?: (
+    error: OboCoreError,
+  ) => Partial<Pick<ProblemDetails, 'title' | 'detail' | 'fix'>> | undefined
+}
+
+/**
+ * Turns any obo-core error ({@link TokenValidationError}, {@link OboError}) into the problem+json
+ * answer of an API: status, `WWW-Authenticate` (RFC 6750 `invalid_token` / `insufficient_scope`,
+ * or the claims challenge of PROTOCOL.md §3) and `Retry-After`. Never includes a token.
+ *
+ * @example
+ * ```ts
+ * const p = toProblem(err, { typeUri: (code) => `https://example.com/problems/${code}` })
  * res.writeHead(p.status, { 'content-type': 'application/problem+json', ...p.headers })
  * res.end(JSON.stringify(p.body))
  * ```
  */
-export function toProblem(err: TokenValidationError | OboError): ProblemResponse {
+export function toProblem(err: OboCoreError, options: ProblemOptions = {}): ProblemResponse {
   const headers: Record<string, string> = {}
   if (err instanceof TokenValidationError) {
-    const code = VALIDATION_PROBLEM[err.code] ?? 'invalid_token'
     if (err.status === 401) {
       headers['www-authenticate'] =
-        err.code === 'ERR_TOKEN_MISSING'
+        err.code === 'token_missing'
           ? 'Bearer'
           : `Bearer error="invalid_token", error_description="${err.code}"`
     } else if (err.status === 403) {
       headers['www-authenticate'] =
         `Bearer error="insufficient_scope", error_description="${err.code}"`
+    } else if (err.status === 503) {
+      headers['retry-after'] = '5'
     }
-    return {
-      status: err.status,
-      headers,
-      body: {
-        type: `urn:oboe:problem:${code}`,
-        title: title(code),
-        status: err.status,
-        detail: err.message,
-        code,
-        fix: err.fix,
-      },
-    }
+  } else if (err instanceof OboError) {
+    if (err.claims)
+      headers['www-authenticate'] = claimsChallengeHeader(err.claims, options.authorizationUri)
+    else if (err.status === 401)
+      headers['www-authenticate'] = `Bearer error="invalid_token", error_description="${err.code}"`
+    if (err.retryAfterSeconds !== undefined)
+      headers['retry-after'] = String(Math.max(0, Math.ceil(err.retryAfterSeconds)))
+    else if (err.status === 503) headers['retry-after'] = '5'
   }
-  const code = err.claims ? 'insufficient_claims' : OBO_PROBLEM[err.code]
-  const status = err.claims ? 401 : err.status
-  if (err.claims) headers['www-authenticate'] = claimsChallengeHeader(err.claims)
-  else if (status === 401) headers['www-authenticate'] = 'Bearer error="invalid_token"'
-  if (err.retryAfterSeconds !== undefined) headers['retry-after'] = String(err.retryAfterSeconds)
+  const own = options.describe?.(err)
+  const code = err.problemCode
   return {
-    status,
+    status: err.status,
     headers,
     body: {
-      type: `urn:oboe:problem:${code}`,
-      title: title(code),
-      status,
-      detail: err.message,
+      type: options.typeUri?.(code) ?? `urn:oboe:problem:${code}`,
+      title: own?.title ?? err.title,
+      status: err.status,
+      detail: own?.detail ?? err.message,
       code,
-      fix: err.fix,
+      fix: own?.fix ?? err.fix,
     },
   }
 }
 
-function title(code: string): string {
-  const words = code.replaceAll('_', ' ')
-  return words.charAt(0).toUpperCase() + words.slice(1)
+/**
+ * True for errors {@link toProblem} can answer.
+ *
+ * @example
+ * ```ts
+ * if (isOboCoreError(err)) return send(toProblem(err))
+ * ```
+ */
+export function isOboCoreError(err: unknown): err is OboCoreError {
+  return err instanceof OboCoreError
 }

@@ -1,4 +1,5 @@
 import {
+  parseClaimsChallenge,
   requestedSources,
   type GraphRetrievalRequest,
   type LabelledRetrievalHit,
@@ -8,6 +9,7 @@ import {
 } from '@oboe/contracts'
 import type { ValidatedAccessToken } from '@oboe/obo-core'
 import type { GraphClient } from '../graph/graph-client.ts'
+import { GraphRequestError } from '../graph/graph-request-error.ts'
 import { ProblemError } from '../problems/problem-error.ts'
 import { problemBody } from '../problems/problem-response.ts'
 import { toProblem } from '../problems/to-problem.ts'
@@ -20,6 +22,13 @@ export interface OnBehalfOf {
     assertion: string,
     options: { scopes: string[]; claims?: string; correlationId?: string },
   ): Promise<{ accessToken: string; fromCache: boolean }>
+  /** Forgets a Token B in every cache tier (Graph refused it). */
+  invalidate(assertion: string, options: { scopes: string[]; claims?: string }): Promise<void>
+}
+
+/** Graph refused the Token B itself (expired, revoked, signed by a retired key, CAE). */
+function refusedTokenB(error: unknown): error is GraphRequestError {
+  return error instanceof GraphRequestError && error.status === 401
 }
 
 export interface RetrievalContext {
@@ -63,30 +72,51 @@ export async function runRetrieval(
     ...(dataSource === 'externalItem' && dataSourceConfiguration && { dataSourceConfiguration }),
   }))
 
-  const tokenB = await context.obo.acquire(context.accessToken.raw, {
-    scopes: graphScopesFor(context.graphScopes, sources),
-    correlationId: context.requestId,
-  })
-  const call = {
-    accessToken: tokenB.accessToken,
-    clientRequestId: context.requestId,
-    ...(context.signal && { signal: context.signal }),
+  const assertion = context.accessToken.raw
+  const scopes = graphScopesFor(context.graphScopes, sources)
+  const ask = async (fresh: boolean) => {
+    const tokenB = await context.obo.acquire(assertion, {
+      scopes,
+      correlationId: context.requestId,
+    })
+    const call = {
+      accessToken: tokenB.accessToken,
+      clientRequestId: context.requestId,
+      ...(context.signal && { signal: context.signal }),
+    }
+    try {
+      if (graphRequests.length === 1) {
+        const [only] = graphRequests as [GraphRetrievalRequest]
+        return { kind: 'one' as const, only, hits: await context.graph.retrieve(only, call) }
+      }
+      const outcomes = await context.graph.retrieveBatch(graphRequests, call)
+      if (outcomes.some((o) => !o.ok && refusedTokenB(o.error)))
+        await context.obo.invalidate(assertion, { scopes })
+      const failed = outcomes.filter((o) => !o.ok)
+      if (failed.length === outcomes.length && failed[0] && !failed[0].ok) throw failed[0].error
+      return { kind: 'many' as const, outcomes }
+    } catch (error) {
+      if (!refusedTokenB(error)) throw error
+      // Graph refused this Token B: forget it in every tier, so no later request reuses it.
+      await context.obo.invalidate(assertion, { scopes })
+      // A claims challenge goes back to the client (401 + WWW-Authenticate); a cached token that
+      // went bad (revoked, retired signing key) is exchanged again once.
+      if (fresh || !tokenB.fromCache || parseClaimsChallenge(error.wwwAuthenticate)) throw error
+      return undefined
+    }
   }
+  const answer = (await ask(false)) ?? (await ask(true))
+  if (!answer) throw new Error('unreachable: the second attempt returns or throws')
 
-  if (graphRequests.length === 1) {
-    const [only] = graphRequests as [GraphRetrievalRequest]
-    const hits = await context.graph.retrieve(only, call)
+  if (answer.kind === 'one') {
+    const { only, hits } = answer
     return {
       retrievalHits: hits.map((hit) => ({ ...hit, dataSource: only.dataSource })),
       sources: [{ dataSource: only.dataSource, status: 'ok', hitCount: hits.length }],
       requestId: context.requestId,
     }
   }
-
-  const outcomes = await context.graph.retrieveBatch(graphRequests, call)
-  const failed = outcomes.filter((o) => !o.ok)
-  if (failed.length === outcomes.length && failed[0] && !failed[0].ok) throw failed[0].error
-
+  const { outcomes } = answer
   const retrievalHits: LabelledRetrievalHit[] = []
   const sourceOutcomes: SourceOutcome[] = outcomes.map((outcome) => {
     if (outcome.ok) {

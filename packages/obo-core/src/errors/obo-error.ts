@@ -1,3 +1,5 @@
+import { OboCoreError } from './obo-core-error.ts'
+
 /**
  * Stable codes of {@link OboError}. Callers branch on these, never on `message`.
  *
@@ -19,29 +21,28 @@ export type OboErrorCode =
   | 'unavailable'
   | 'unknown'
 
-/** The fix sentence shown to the person who meets the error (the seed's "Common Errors & Fixes"). */
 const FIXES: Record<OboErrorCode, string> = {
   consent_required:
-    'Grant admin consent for the API permissions of the backend app (seed Step 7), or have the user consent, then retry.',
+    "Grant admin consent for the downstream API permissions on the middle tier's app registration (API permissions), or let the user consent, then retry.",
   interaction_required:
     'The user must satisfy a Conditional Access or MFA requirement: sign in again passing the claims challenge from the WWW-Authenticate header.',
   invalid_assertion:
-    'The incoming token is not for this API: verify the Application ID URI and that the client asks for api://<BACKEND_CLIENT_ID>/access_as_user.',
+    "The incoming token was not accepted as an assertion: check the API's Application ID URI and that the client requests api://<API client id>/<scope>.",
   assertion_expired: 'The incoming token expired: sign in again and retry with the new token.',
   invalid_client:
-    'The backend credential was refused: validate BACKEND_CLIENT_SECRET (the secret value, not its ID) or the certificate registered on the app.',
+    "The identity platform refused the middle tier's credential: use the Value of a current client secret (not its Secret ID) or a certificate registered on the app registration.",
   client_secret_expired:
-    'The backend client secret expired: create a new secret for the backend app and update BACKEND_CLIENT_SECRET.',
+    "The middle tier's client secret expired: create a new client secret on the app registration (Certificates & secrets) and configure its Value.",
   invalid_scope:
-    'The requested downstream scopes are invalid: request scopes of one resource only, e.g. https://graph.microsoft.com/Files.Read.All.',
+    'The requested downstream scopes are invalid: request delegated scopes of one resource only, e.g. https://graph.microsoft.com/Files.Read.All.',
   access_blocked:
-    'Conditional Access blocks this user or location: an administrator must review the sign-in logs and the policy (see the seed warning on Conditional Access).',
+    'Conditional Access blocks this user, device or location: an administrator must review the sign-in logs and the policy.',
   throttled:
-    'Entra ID is throttling token requests: wait for the Retry-After interval; cache tokens instead of requesting them again.',
+    'The identity platform is throttling token requests: wait for the Retry-After interval; cache tokens instead of requesting them again.',
   unavailable:
-    'The token endpoint is unreachable or failing: check the authority host and network, then retry later.',
+    'The token endpoint is unreachable or failing: check the authority host and the network path to it, then retry later.',
   unknown:
-    'The token endpoint refused the exchange: read the AADSTS code in the error and the Entra sign-in logs.',
+    'The token endpoint refused the exchange: read the AADSTS code in the error and the sign-in logs of the tenant.',
 }
 
 /** The HTTP status the middle tier should answer its own caller with. */
@@ -57,6 +58,35 @@ const CALLER_STATUS: Record<OboErrorCode, number> = {
   throttled: 429,
   unavailable: 503,
   unknown: 502,
+}
+
+/** The code the middle tier answers its own caller with (problem+json `code`). */
+const PROBLEM: Record<OboErrorCode, string> = {
+  consent_required: 'consent_required',
+  interaction_required: 'interaction_required',
+  invalid_assertion: 'invalid_token',
+  assertion_expired: 'token_expired',
+  invalid_client: 'misconfigured',
+  client_secret_expired: 'misconfigured',
+  invalid_scope: 'misconfigured',
+  access_blocked: 'access_blocked',
+  throttled: 'throttled',
+  unavailable: 'unavailable',
+  unknown: 'upstream_error',
+}
+
+const TITLE: Record<OboErrorCode, string> = {
+  consent_required: 'Consent required',
+  interaction_required: 'Interaction required',
+  invalid_assertion: 'Access token not accepted for On-Behalf-Of',
+  assertion_expired: 'Access token expired',
+  invalid_client: 'Client credential refused',
+  client_secret_expired: 'Client secret expired',
+  invalid_scope: 'Downstream scopes refused',
+  access_blocked: 'Access blocked by Conditional Access',
+  throttled: 'Token requests throttled',
+  unavailable: 'Token endpoint unavailable',
+  unknown: 'On-Behalf-Of exchange failed',
 }
 
 /**
@@ -93,11 +123,13 @@ export interface OboErrorOptions {
  * }
  * ```
  */
-export class OboError extends Error {
+export class OboError extends OboCoreError {
   override readonly name = 'OboError'
   readonly code: OboErrorCode
   readonly aadsts?: number
   readonly status: number
+  readonly problemCode: string
+  readonly title: string
   readonly claims?: string
   readonly fix: string
   readonly retryAfterSeconds?: number
@@ -106,7 +138,9 @@ export class OboError extends Error {
   constructor(code: OboErrorCode, message: string, options: OboErrorOptions = {}) {
     super(message, { cause: options.cause })
     this.code = code
-    this.status = options.status ?? CALLER_STATUS[code]
+    this.status = options.claims ? 401 : (options.status ?? CALLER_STATUS[code])
+    this.problemCode = options.claims ? 'insufficient_claims' : PROBLEM[code]
+    this.title = options.claims ? 'Additional sign-in required' : TITLE[code]
     this.fix = FIXES[code]
     if (options.aadsts !== undefined) this.aadsts = options.aadsts
     if (options.claims !== undefined) this.claims = options.claims

@@ -1,20 +1,17 @@
 import type { Context, MiddlewareHandler } from 'hono'
-import { TokenValidationError } from '../errors/token-validation-error.ts'
-import { toProblem } from '../problem.ts'
-import type {
-  AccessTokenValidator,
-  ValidatedAccessToken,
-} from '../validation/access-token-validator.ts'
+import type { ProblemResponse } from '../problem.ts'
+import type { ValidatedAccessToken } from '../validation/access-token-validator.ts'
+import type { TokenAcquirer, WebApi } from '../web-api.ts'
 
 /**
- * The context variables {@link oboAuth} sets: `c.get('accessToken')`.
+ * The context variables {@link oboAuth} sets: `c.get('accessToken')` and `c.get('tokens')`.
  *
  * @example
  * ```ts
  * app.get('/v1/me', (c) => c.json({ oid: c.get('accessToken').objectId }))
  * ```
  */
-export type OboAuthVariables = { accessToken: ValidatedAccessToken }
+export type OboAuthVariables = { accessToken: ValidatedAccessToken; tokens: TokenAcquirer }
 
 /**
  * The Hono environment of routes behind {@link oboAuth}.
@@ -22,7 +19,7 @@ export type OboAuthVariables = { accessToken: ValidatedAccessToken }
  * @example
  * ```ts
  * const app = new Hono<OboAuthEnv>()
- * app.use('*', oboAuth({ validator }))
+ * app.use('*', oboAuth(api))
  * ```
  */
 export type OboAuthEnv = { Variables: OboAuthVariables }
@@ -32,52 +29,88 @@ export type OboAuthEnv = { Variables: OboAuthVariables }
  *
  * @example
  * ```ts
- * oboAuth({ validator: createAccessTokenValidator({ authorityHost, tenantId, audiences }) })
+ * oboAuth(api, { extendProblem: (c) => ({ requestId: c.req.header('x-request-id') }) })
  * ```
  */
 export interface OboAuthOptions {
-  validator: Pick<AccessTokenValidator, 'validate'>
   /** Members added to the problem+json of a refused token, e.g. the request id. */
   extendProblem?: (c: Context) => Record<string, unknown>
 }
 
 /**
- * Hono middleware: reads `Authorization: Bearer <Token A>`, validates it, and sets
- * `c.get('accessToken')`. A refused token gets a problem+json answer (401 with
- * `WWW-Authenticate: Bearer error="invalid_token"`, 403 for a missing scope or disallowed client,
- * 503 when the authority's keys are unavailable) and the handler never runs.
+ * A problem+json Response.
  *
  * @example
  * ```ts
- * import { Hono } from 'hono'
- * import { oboAuth, type OboAuthEnv } from '@oboe/obo-core/hono'
- *
- * const app = new Hono<OboAuthEnv>()
- * app.use('/v1/*', oboAuth({ validator, extendProblem: (c) => ({ requestId: c.req.header('x-request-id') }) }))
- * app.get('/v1/me', (c) => c.json({ oid: c.get('accessToken').objectId }))
+ * app.onError((err, c) => { const p = api.toProblem(err); return p ? problemResponse(p) : c.text('error', 500) })
  * ```
  */
-export function oboAuth(options: OboAuthOptions): MiddlewareHandler<OboAuthEnv> {
+export function problemResponse(
+  problem: ProblemResponse,
+  extra: Record<string, unknown> = {},
+): Response {
+  return new Response(JSON.stringify({ ...extra, ...problem.body }), {
+    status: problem.status,
+    headers: { ...problem.headers, 'content-type': 'application/problem+json' },
+  })
+}
+
+/**
+ * Hono middleware: validates `Authorization: Bearer <Token A>` through `api.authenticate`, then
+ * sets `c.get('accessToken')` and `c.get('tokens')` (the request's acquirer). A refused token
+ * gets a problem+json answer with `WWW-Authenticate` and the handler never runs.
+ *
+ * @example
+ * ```ts
+ * const app = new Hono<OboAuthEnv>()
+ * app.use('/v1/*', oboAuth(api))
+ * app.get('/v1/me', async (c) => c.json({ expiresOn: (await c.get('tokens').getToken('graph')).expiresOn }))
+ * app.onError((err, c) => { const p = api.toProblem(err); return p ? problemResponse(p) : c.text('Internal error', 500) })
+ * ```
+ */
+export function oboAuth(
+  api: Pick<WebApi, 'authenticate'>,
+  options: OboAuthOptions = {},
+): MiddlewareHandler<OboAuthEnv> {
   return async (c, next) => {
-    const header = c.req.header('authorization') ?? ''
-    const match = /^Bearer[ ]+([^ ]+)[ ]*$/i.exec(header)
-    try {
-      if (!match?.[1])
-        throw new TokenValidationError(
-          'ERR_TOKEN_MISSING',
-          'Missing or invalid Authorization header',
-        )
-      c.set('accessToken', await options.validator.validate(match[1]))
-    } catch (err) {
-      if (!(err instanceof TokenValidationError)) throw err
-      const problem = toProblem(err)
-      for (const [name, value] of Object.entries(problem.headers)) c.header(name, value)
-      c.header('content-type', 'application/problem+json')
-      const body = options.extendProblem
-        ? { ...options.extendProblem(c), ...problem.body }
-        : problem.body
-      return c.body(JSON.stringify(body), problem.status as 401)
-    }
+    const auth = await api.authenticate(c.req.header('authorization'))
+    if (!auth.ok) return problemResponse(auth.problem, options.extendProblem?.(c))
+    c.set('accessToken', auth.token)
+    c.set('tokens', auth.tokens)
     await next()
+  }
+}
+
+const INTERNAL_ERROR: ProblemResponse = {
+  status: 500,
+  headers: {},
+  body: {
+    type: 'urn:oboe:problem:internal_error',
+    title: 'Internal server error',
+    status: 500,
+    detail: 'The service failed unexpectedly.',
+    code: 'internal_error',
+    fix: 'Retry; if it keeps failing, report the time of the request to the operator.',
+  },
+}
+
+/**
+ * A Hono `onError` handler: obo-core errors thrown by handlers (consent, claims challenge,
+ * throttling) become their problem+json; any other error a 500 problem, reported to `onError`
+ * (default `console.error`).
+ *
+ * @example
+ * ```ts
+ * app.onError(oboErrors(api))
+ * ```
+ */
+export function oboErrors(
+  api: Pick<WebApi, 'toProblem'>,
+  onError: (error: unknown) => void = (error) => console.error(error),
+): (err: Error, c: Context) => Response {
+  return (err) => {
+    const problem = api.toProblem(err)
+    if (!problem) onError(err)
+    return problemResponse(problem ?? INTERNAL_ERROR)
   }
 }

@@ -1,4 +1,6 @@
-import { ConfidentialClientApplication, type Configuration } from '@azure/msal-node'
+import { createAuthorityMetadata, type AuthorityMetadata } from '../authority/authority-metadata.ts'
+import { msalAuthority, type MsalAuthority } from '../authority/msal-authority.ts'
+import { normalizeAuthorityHost } from '../authority/openid-configuration.ts'
 import { MemoryTokenCache } from '../cache/memory-token-cache.ts'
 import { tokenCacheKey } from '../cache/token-cache-key.ts'
 import type { CachedToken, TokenCache, TokenCacheEvent } from '../cache/token-cache.ts'
@@ -6,12 +8,12 @@ import { OboError } from '../errors/obo-error.ts'
 import { toOboError } from '../errors/to-obo-error.ts'
 import type { OboEvent } from '../events.ts'
 import { createFetch, type HttpOptions } from '../http/fetch.ts'
-import { normalizeAuthorityHost } from '../http/openid-configuration.ts'
-import { loadAuthorityConfig, type AuthorityConfig } from './authority-config.ts'
 import { msalCredential, type ClientCredential } from './client-credential.ts'
+import { exchangeAcrossReplicas } from './cross-replica-exchange.ts'
 import { buildExchangePolicy, type ExchangePolicyOptions } from './exchange-policy.ts'
+import { guardCache } from './guarded-cache.ts'
+import { createMsalExchange, type AcquiredToken } from './msal-exchange.ts'
 import { SingleFlight } from './single-flight.ts'
-import { TokenEndpointTransport } from './token-endpoint-transport.ts'
 
 export type { ClientCredential } from './client-credential.ts'
 
@@ -53,6 +55,8 @@ export interface OnBehalfOfClientOptions extends HttpOptions, ExchangePolicyOpti
   onEvent?: (event: OboEvent) => void
   /** One line per notable condition (cache fallback); default `console.warn`. */
   log?: (line: string) => void
+  /** Shares the authority metadata with a validator (see `createWebApi`). */
+  metadata?: AuthorityMetadata
 }
 
 /**
@@ -76,20 +80,7 @@ export interface AcquireOptions {
   tenantId?: string
 }
 
-/**
- * A Token B.
- *
- * @example
- * ```ts
- * const { accessToken, expiresOn, fromCache } = await obo.acquire(tokenA, { scopes })
- * ```
- */
-export interface AcquiredToken {
-  accessToken: string
-  expiresOn: Date
-  scopes: string[]
-  fromCache: boolean
-}
+export type { AcquiredToken } from './msal-exchange.ts'
 
 /**
  * The On-Behalf-Of client returned by {@link createOnBehalfOfClient}.
@@ -155,112 +146,42 @@ export function createOnBehalfOfClient(options: OnBehalfOfClientOptions): OnBeha
       },
     })
   const flights = new SingleFlight<AcquiredToken>()
-  const policy = buildExchangePolicy(options, emit)
-  const credential = msalCredential(options.credential)
+  const exchange = createMsalExchange({
+    clientId: options.clientId,
+    credential: msalCredential(options.credential),
+    ...(options.clientCapabilities && { clientCapabilities: options.clientCapabilities }),
+    fetch,
+    timeoutMs,
+    policy: buildExchangePolicy(options, emit),
+    emit,
+  })
+  const guard = guardCache(emit, log)
+  const metadata = options.metadata ?? createAuthorityMetadata({ authorityHost, fetch, timeoutMs })
 
-  // One metadata load per tenant, shared; a failure is not remembered.
-  const authorities = new Map<string, Promise<AuthorityConfig>>()
-  const loadAuthority = (tenant: string) => {
-    let authority = authorities.get(tenant)
-    if (!authority) {
-      // Multi-tenant callers pass each user's tid; bound the map all the same.
-      if (authorities.size >= 1000) authorities.clear()
-      authority = loadAuthorityConfig(authorityHost, tenant, fetch, timeoutMs).catch((cause) => {
-        authorities.delete(tenant)
-        throw new OboError('unavailable', 'The authority metadata could not be loaded', { cause })
-      })
-      authorities.set(tenant, authority)
+  async function authorityFor(tenant: string): Promise<MsalAuthority> {
+    try {
+      return msalAuthority(authorityHost, tenant, await metadata.get(tenant))
+    } catch (cause) {
+      throw new OboError('unavailable', 'The authority metadata could not be loaded', { cause })
     }
-    return authority
   }
 
   const fresh = (t: CachedToken | undefined): t is CachedToken =>
     t !== undefined && t.expiresOn - renewMs > Date.now()
-
-  let lastCacheLogAt = Number.NEGATIVE_INFINITY
-  const cacheOp = async <T>(
-    operation: string,
-    fn: () => T | Promise<T>,
-    fallback: T,
-  ): Promise<T> => {
-    try {
-      return await fn()
-    } catch (error) {
-      // A failing cache must never fail the request: carry on as on a miss.
-      emit({ type: 'cache.fallback', tier: 'cache', operation, error })
-      // One line per minute at most: an outage must not flood the logs.
-      if (Date.now() - lastCacheLogAt > 60_000) {
-        lastCacheLogAt = Date.now()
-        log(`obo-core: token cache ${operation} failed, continuing without it (${describe(error)})`)
-      }
-      return fallback
-    }
-  }
-
-  async function exchange(assertion: string, request: AcquireOptions): Promise<AcquiredToken> {
-    const meta = await loadAuthority(request.tenantId ?? options.tenantId)
-    let attempt = 0
-    return policy.execute(async () => {
-      attempt++
-      const started = performance.now()
-      const transport = new TokenEndpointTransport(fetch, timeoutMs)
-      const config: Configuration = {
-        auth: {
-          clientId: options.clientId,
-          authority: meta.authority,
-          authorityMetadata: meta.authorityMetadata,
-          cloudDiscoveryMetadata: meta.cloudDiscoveryMetadata,
-          knownAuthorities: meta.knownAuthorities,
-          ...(options.clientCapabilities && { clientCapabilities: options.clientCapabilities }),
-          ...credential,
-        },
-        system: { networkClient: transport },
-      }
-      try {
-        const app = new ConfidentialClientApplication(config)
-        const result = await app.acquireTokenOnBehalfOf({
-          oboAssertion: assertion,
-          scopes: request.scopes,
-          skipCache: true,
-          ...(request.claims && { claims: request.claims }),
-          ...(request.correlationId && { correlationId: request.correlationId }),
-        })
-        if (!result?.accessToken || !result.expiresOn) {
-          throw new OboError('unknown', 'The token endpoint answered without an access token')
-        }
-        emit({ type: 'exchange', durationMs: performance.now() - started, ok: true, attempt })
-        return {
-          accessToken: result.accessToken,
-          expiresOn: result.expiresOn,
-          scopes: result.scopes,
-          fromCache: false,
-        }
-      } catch (err) {
-        const oboError = transport.failure ?? toOboError(err)
-        emit({
-          type: 'exchange',
-          durationMs: performance.now() - started,
-          ok: false,
-          attempt,
-          code: oboError.code,
-        })
-        throw oboError
-      }
-    })
-  }
 
   async function exchangeAndStore(
     key: string,
     assertion: string,
     request: AcquireOptions,
   ): Promise<AcquiredToken> {
-    const token = await exchange(assertion, request)
+    const authority = await authorityFor(request.tenantId ?? options.tenantId)
+    const token = await exchange(assertion, request, authority)
     const entry: CachedToken = {
       accessToken: token.accessToken,
       expiresOn: token.expiresOn.getTime(),
       scopes: token.scopes,
     }
-    await cacheOp('set', () => cache.set(key, entry), undefined)
+    await guard('set', () => cache.set(key, entry), undefined)
     return token
   }
 
@@ -272,35 +193,6 @@ export function createOnBehalfOfClient(options: OnBehalfOfClientOptions): OnBeha
     // A token from another tenant's endpoint (e.g. a guest's) is another cache entry.
     const partition = tenant ? `${options.clientId}|${tenant}` : options.clientId
     return tokenCacheKey(assertion, partition, request.scopes, request.claims)
-  }
-
-  async function acquireShared(
-    key: string,
-    assertion: string,
-    request: AcquireOptions,
-  ): Promise<AcquiredToken> {
-    if (!cache.lock) return exchangeAndStore(key, assertion, request)
-    let lock: Awaited<ReturnType<NonNullable<TokenCache['lock']>>>
-    try {
-      lock = await cache.lock(key, lockTtlMs)
-    } catch (error) {
-      emit({ type: 'cache.fallback', tier: 'cache', operation: 'lock', error })
-      return exchangeAndStore(key, assertion, request)
-    }
-    if (lock) {
-      try {
-        // Another replica may have stored it between our miss and our lock.
-        const stored = await cacheOp('get', () => cache.get(key), undefined)
-        if (fresh(stored)) return fromEntry(stored, 'replica', emit)
-        return await exchangeAndStore(key, assertion, request)
-      } finally {
-        await lock.release().catch(() => {})
-      }
-    }
-    const waited = await cacheOp('wait', () => cache.waitFor?.(key, lockTtlMs), undefined)
-    if (fresh(waited)) return fromEntry(waited, 'replica', emit)
-    // The other replica failed or timed out: do the exchange ourselves.
-    return exchangeAndStore(key, assertion, request)
   }
 
   return {
@@ -316,14 +208,26 @@ export function createOnBehalfOfClient(options: OnBehalfOfClientOptions): OnBeha
       let cached: CachedToken | undefined
       try {
         const found = cache.get(key)
-        cached = found instanceof Promise ? await cacheOp('get', () => found, undefined) : found
+        cached = found instanceof Promise ? await guard('get', () => found, undefined) : found
       } catch (error) {
-        cached = await cacheOp('get', () => Promise.reject(error), undefined)
+        cached = await guard('get', () => Promise.reject(error), undefined)
       }
       if (fresh(cached)) return fromEntry(cached, 'cache', emit)
       emit({ type: 'cache.miss' })
       try {
-        return await flights.run(key, () => acquireShared(key, assertion, request))
+        return await flights.run(key, () =>
+          exchangeAcrossReplicas({
+            cache,
+            key,
+            lockTtlMs,
+            guard,
+            fresh,
+            fromReplica: (entry) => fromEntry(entry, 'replica', emit),
+            exchangeAndStore: () => exchangeAndStore(key, assertion, request),
+            onLockFailed: (error) =>
+              emit({ type: 'cache.fallback', tier: 'cache', operation: 'lock', error }),
+          }),
+        )
       } catch (err) {
         const oboError = err instanceof OboError ? err : toOboError(err)
         emit({
@@ -335,13 +239,13 @@ export function createOnBehalfOfClient(options: OnBehalfOfClientOptions): OnBeha
       }
     },
     async invalidate(assertion, request) {
-      await cacheOp('delete', () => cache.delete(keyOf(assertion, request)), undefined)
+      await guard('delete', () => cache.delete(keyOf(assertion, request)), undefined)
     },
     async ready() {
-      await loadAuthority(options.tenantId)
+      await authorityFor(options.tenantId)
     },
     async close() {
-      await fetch.close?.()
+      if (!options.fetch) await fetch.close?.()
     },
   }
 }
@@ -358,8 +262,4 @@ function fromEntry(
     scopes: [...t.scopes],
     fromCache: true,
   }
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error)
 }

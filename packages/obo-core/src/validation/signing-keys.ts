@@ -1,154 +1,211 @@
-import { importJWK, type CryptoKey } from 'jose'
+import {
+  createLocalJWKSet,
+  createRemoteJWKSet,
+  customFetch,
+  errors,
+  type CryptoKey,
+  type JSONWebKeySet,
+  type JWSHeaderParameters,
+} from 'jose'
 import { TokenValidationError } from '../errors/token-validation-error.ts'
 import type { FetchLike } from '../http/fetch.ts'
 
 /**
- * Options of {@link SigningKeys}.
+ * Options of the signing-key policy.
  *
  * @example
  * ```ts
- * createAccessTokenValidator({ ...options, keys: { minRefreshIntervalSeconds: 300, maxStaleSeconds: 86_400 } })
+ * createAccessTokenValidator({ ...options, keys: { unknownKidCooldownSeconds: 5, maxStaleSeconds: 86_400 } })
  * ```
  */
 export interface SigningKeysOptions {
-  /** Least time between two refreshes of the key set (unknown kid or background). Default 300 s. */
-  minRefreshIntervalSeconds?: number
-  /** After this age the keys are refreshed in the background. Default 3,600 s. */
+  /**
+   * Least time between two refetches for a `kid` not in the set (after a key rotation), shared
+   * by concurrent callers; made-up kids cannot refetch more often. Default 5 s.
+   */
+  unknownKidCooldownSeconds?: number
+  /** The key set is refreshed in the background after this age. Default 3,600 s. */
   refreshAfterSeconds?: number
-  /** Keys are trusted this long after the last successful load, endpoint down or not. Default 86,400 s. */
+  /** Known keys are trusted this long after the last successful load, endpoint down or not. Default 86,400 s. */
   maxStaleSeconds?: number
-  timeoutMs?: number
-  /** Injectable clock (ms), for tests. */
-  now?: () => number
 }
 
 /**
- * The RS256 signing keys published at one `jwks_uri`, cached by `kid`. An unknown `kid` triggers
- * at most one refresh per `minRefreshIntervalSeconds`, shared by concurrent callers; when the keys
- * endpoint fails, the known keys keep working until `maxStaleSeconds` after the last success.
+ * What a readiness probe may read without any network request.
  *
  * @example
  * ```ts
- * const keys = new SigningKeys(fetch, meta.jwks_uri)
- * const key = await keys.get(protectedHeader.kid)
+ * const { loaded, degraded } = validator.signingKeysState()
  * ```
  */
-export class SigningKeys {
-  #keys = new Map<string, CryptoKey>()
-  #loadedAt = Number.NEGATIVE_INFINITY
-  #lastRefresh = Number.NEGATIVE_INFINITY
-  #inflight: Promise<void> | undefined
-  readonly #minIntervalMs: number
-  readonly #refreshAfterMs: number
-  readonly #maxStaleMs: number
-  readonly #timeoutMs: number
-  readonly #now: () => number
-  /** Number of requests made to the keys endpoint (for observability and tests). */
-  fetches = 0
+export interface SigningKeysState {
+  /** Keys of every configured tenant have been loaded at least once. */
+  loaded: boolean
+  /** The last refresh failed: known keys are served from memory (bounded by `maxStaleSeconds`). */
+  degraded: boolean
+  /** When the keys were last loaded successfully. */
+  lastRefreshAt?: Date
+  /** Why the last refresh failed, when it did (never a token). */
+  lastRefreshError?: string
+  /** Requests made to the keys endpoint(s) so far. */
+  fetches: number
+}
 
-  constructor(
-    private readonly fetch: FetchLike,
-    readonly jwksUri: string,
-    options: SigningKeysOptions = {},
-  ) {
-    this.#minIntervalMs = (options.minRefreshIntervalSeconds ?? 300) * 1000
-    this.#refreshAfterMs = (options.refreshAfterSeconds ?? 3600) * 1000
-    this.#maxStaleMs = (options.maxStaleSeconds ?? 86_400) * 1000
-    this.#timeoutMs = options.timeoutMs ?? 10_000
-    this.#now = options.now ?? Date.now
-  }
+/**
+ * The key function given to jose's `jwtVerify`, and its state.
+ *
+ * @example
+ * ```ts
+ * const keys = createSigningKeys(jwksUri, fetch, 10_000)
+ * await jwtVerify(token, keys.get, { algorithms: ['RS256'] })
+ * ```
+ */
+export interface SigningKeys {
+  get(header: JWSHeaderParameters, token: unknown): Promise<CryptoKey>
+  load(): Promise<void>
+  state(): SigningKeysState
+}
 
-  /** Loads the key set now (first use, or `ready()`); throws ERR_KEYS_UNAVAILABLE on failure. */
-  async load(): Promise<void> {
-    await this.#refresh()
-    if (this.#keys.size === 0) {
-      throw new TokenValidationError(
-        'ERR_KEYS_UNAVAILABLE',
-        `No usable RS256 key at ${this.jwksUri}`,
-      )
-    }
-  }
+type RemoteSet = ReturnType<typeof createRemoteJWKSet>
 
-  /** The key for `kid`, refreshing the set when allowed; throws a {@link TokenValidationError}. */
-  async get(kid: string): Promise<CryptoKey> {
-    const now = this.#now()
-    if (this.#keys.size === 0 || now - this.#loadedAt > this.#maxStaleMs) {
-      if (now - this.#lastRefresh >= Math.min(this.#minIntervalMs, 5_000) || this.#inflight) {
-        await this.#refresh().catch(() => {})
-      }
-      if (this.#keys.size === 0 || this.#now() - this.#loadedAt > this.#maxStaleMs) {
-        throw new TokenValidationError(
-          'ERR_KEYS_UNAVAILABLE',
-          `Signing keys from ${this.jwksUri} are unavailable`,
-        )
-      }
-    } else if (
-      now - this.#loadedAt > this.#refreshAfterMs &&
-      now - this.#lastRefresh >= this.#minIntervalMs
-    ) {
-      // Old but usable: refresh in the background, keep serving the known keys.
-      void this.#refresh().catch(() => {})
-    }
-    const key = this.#keys.get(kid)
-    if (key) return key
-    if (this.#inflight || this.#now() - this.#lastRefresh >= this.#minIntervalMs) {
-      await this.#refresh().catch(() => {})
-      const again = this.#keys.get(kid)
-      if (again) return again
-    }
-    throw new TokenValidationError(
-      'ERR_TOKEN_KEY_UNKNOWN',
-      'The token was signed with an unknown key (kid)',
-    )
-  }
+/**
+ * The RS256 keys published at one `jwks_uri`, through jose's `createRemoteJWKSet` (one fetch in
+ * flight, timeout, a cooldown between refetches for unknown kids), plus the one thing it lacks:
+ * when the keys endpoint fails, the last keys it served keep verifying tokens for at most
+ * `maxStaleSeconds`, and a failing endpoint is asked again at most once per cooldown rather than
+ * on every request. Age-based refreshes run in the background; a request never waits for them.
+ *
+ * @example
+ * ```ts
+ * const keys = createSigningKeys('https://login.microsoftonline.com/common/discovery/v2.0/keys', fetch, 10_000)
+ * const key = await keys.get({ alg: 'RS256', kid }, token)
+ * ```
+ */
+export function createSigningKeys(
+  jwksUri: string,
+  fetch: FetchLike,
+  timeoutMs: number,
+  options: SigningKeysOptions = {},
+): SigningKeys {
+  const cooldownMs = (options.unknownKidCooldownSeconds ?? 5) * 1000
+  const refreshAfterMs = (options.refreshAfterSeconds ?? 3600) * 1000
+  const maxStaleMs = (options.maxStaleSeconds ?? 86_400) * 1000
+  let fetches = 0
+  let okFetches = 0
+  let rememberedFetches = 0
+  let lastSuccessAt: number | undefined
+  let lastFailure: { at: number; message: string } | undefined
+  // The last key set the endpoint served, kept for when it fails.
+  let known: ReturnType<typeof createLocalJWKSet> | undefined
 
-  #refresh(): Promise<void> {
-    this.#inflight ??= this.#download().finally(() => {
-      this.#inflight = undefined
-    })
-    return this.#inflight
-  }
-
-  async #download(): Promise<void> {
-    this.#lastRefresh = this.#now()
-    this.fetches++
-    let body: { keys?: unknown }
-    try {
-      const res = await this.fetch(this.jwksUri, {
-        signal: AbortSignal.timeout(this.#timeoutMs),
-        headers: { accept: 'application/json' },
-      })
-      if (!res.ok) throw new Error(`HTTP ${res.status}`)
-      body = (await res.json()) as { keys?: unknown }
-    } catch (cause) {
-      throw new TokenValidationError('ERR_KEYS_UNAVAILABLE', `GET ${this.jwksUri} failed`, {
-        cause,
-      })
-    }
-    if (!Array.isArray(body.keys)) {
-      throw new TokenValidationError('ERR_KEYS_UNAVAILABLE', `${this.jwksUri} is not a JWK set`)
-    }
-    const next = new Map<string, CryptoKey>()
-    for (const jwk of body.keys as Record<string, unknown>[]) {
-      if (jwk?.kty !== 'RSA' || typeof jwk.kid !== 'string') continue
-      if (jwk.use !== undefined && jwk.use !== 'sig') continue
-      if (jwk.alg !== undefined && jwk.alg !== 'RS256') continue
-      if (typeof jwk.n !== 'string' || typeof jwk.e !== 'string') continue
+  const remote: RemoteSet = createRemoteJWKSet(new URL(jwksUri), {
+    timeoutDuration: timeoutMs,
+    cooldownDuration: cooldownMs,
+    cacheMaxAge: refreshAfterMs,
+    [customFetch]: async (url: string, init: RequestInit) => {
+      fetches++
       try {
-        // Only the public modulus and exponent: nothing else from the document is trusted.
-        const key = await importJWK({ kty: 'RSA', n: jwk.n, e: jwk.e }, 'RS256')
-        next.set(jwk.kid, key as CryptoKey)
-      } catch {
-        continue
+        const response = await fetch(url, init)
+        if (response.status === 200) okFetches = fetches
+        else lastFailure = { at: Date.now(), message: `HTTP ${response.status}` }
+        return response
+      } catch (error) {
+        lastFailure = { at: Date.now(), message: describe(error) }
+        throw error
       }
-    }
-    if (next.size === 0) {
-      throw new TokenValidationError(
-        'ERR_KEYS_UNAVAILABLE',
-        `${this.jwksUri} has no usable RS256 key`,
-      )
-    }
-    this.#keys = next
-    this.#loadedAt = this.#now()
+    },
+  })
+
+  /** After jose applied a new key set: keep a copy for outages. Cheap when nothing changed. */
+  function remember(): void {
+    if (okFetches === rememberedFetches) return
+    const jwks = remote.jwks()
+    if (!jwks) return
+    rememberedFetches = okFetches
+    lastSuccessAt = Date.now()
+    lastFailure = undefined
+    known = createLocalJWKSet(rs256Only(jwks))
   }
+
+  const usable = () =>
+    known !== undefined && lastSuccessAt !== undefined && Date.now() - lastSuccessAt <= maxStaleMs
+  const recentlyFailed = () =>
+    lastFailure !== undefined &&
+    (lastSuccessAt === undefined || lastFailure.at > lastSuccessAt) &&
+    Date.now() - lastFailure.at < cooldownMs
+
+  const unavailable = (cause?: unknown) =>
+    new TokenValidationError(
+      'keys_unavailable',
+      `Signing keys from ${jwksUri} are unavailable`,
+      cause === undefined ? undefined : { cause },
+    )
+  const unknownKid = (cause: unknown) =>
+    new TokenValidationError(
+      'token_key_unknown',
+      'The token was signed with a key the authority does not publish (kid)',
+      { cause },
+    )
+
+  return {
+    async get(header, token) {
+      if (known && usable() && (recentlyFailed() || !remote.fresh)) {
+        // Old keys, or a failing endpoint: answer from memory, refresh in the background.
+        try {
+          const key = (await known(header, token as never)) as CryptoKey
+          if (!remote.fresh && !remote.reloading && !recentlyFailed())
+            void remote.reload().then(remember, () => {})
+          return key
+        } catch (error) {
+          if (!(error instanceof errors.JWKSNoMatchingKey) || recentlyFailed())
+            throw unavailable(error)
+          // A kid we do not know yet: ask the endpoint (below).
+        }
+      } else if (recentlyFailed()) {
+        throw unavailable()
+      }
+      try {
+        const key = (await remote(header, token as never)) as CryptoKey
+        remember()
+        return key
+      } catch (error) {
+        remember()
+        if (error instanceof errors.JWKSNoMatchingKey) throw unknownKid(error)
+        throw unavailable(error)
+      }
+    },
+    async load() {
+      try {
+        await remote.reload()
+        remember()
+      } catch (error) {
+        throw unavailable(error)
+      }
+    },
+    state() {
+      return {
+        loaded: usable(),
+        degraded: lastFailure !== undefined,
+        ...(lastSuccessAt !== undefined && { lastRefreshAt: new Date(lastSuccessAt) }),
+        ...(lastFailure && { lastRefreshError: lastFailure.message }),
+        fetches,
+      }
+    },
+  }
+}
+
+/** Only RSA signature keys for RS256: nothing else from the document is used. */
+function rs256Only(jwks: JSONWebKeySet): JSONWebKeySet {
+  return {
+    keys: jwks.keys.filter(
+      (k) =>
+        k.kty === 'RSA' &&
+        (k.use === undefined || k.use === 'sig') &&
+        (k.alg === undefined || k.alg === 'RS256'),
+    ),
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error)
 }

@@ -1,10 +1,10 @@
+import { createFetch } from '../../src/http/fetch.ts'
 import { createHash, createPrivateKey, type KeyObject } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { signIn, startDevTenant, type DevTenant } from '@oboe/dev-tenant/testing'
 import { SignJWT } from 'jose'
 import {
-  createFetch,
   createOnBehalfOfClient,
   type FetchLike,
   type OnBehalfOfClientOptions,

@@ -1,4 +1,4 @@
-import type { FetchLike } from './fetch.ts'
+import type { FetchLike } from '../http/fetch.ts'
 
 /**
  * The members of an OpenID Provider configuration document that obo-core reads.

@@ -1,5 +1,4 @@
-import type { FetchLike } from '../http/fetch.ts'
-import { fetchOpenIdConfiguration } from '../http/openid-configuration.ts'
+import type { OpenIdConfiguration } from './openid-configuration.ts'
 
 /**
  * What msal-node needs to skip every discovery request: the authority, its metadata and the
@@ -7,11 +6,11 @@ import { fetchOpenIdConfiguration } from '../http/openid-configuration.ts'
  *
  * @example
  * ```ts
- * const meta = await loadAuthorityConfig('https://login.microsoftonline.com', tenantId, fetch, 10_000)
- * new ConfidentialClientApplication({ auth: { clientId, clientSecret, ...meta } })
+ * const msal = msalAuthority(authorityHost, tenantId, await metadata.get(tenantId))
+ * new ConfidentialClientApplication({ auth: { clientId, clientSecret, ...msal } })
  * ```
  */
-export interface AuthorityConfig {
+export interface MsalAuthority {
   authority: string
   authorityMetadata: string
   cloudDiscoveryMetadata: string
@@ -19,24 +18,18 @@ export interface AuthorityConfig {
 }
 
 /**
- * Reads the tenant's v2.0 OpenID configuration once and turns it into an {@link AuthorityConfig}.
+ * Turns a tenant's v2.0 OpenID configuration into the {@link MsalAuthority} settings.
  *
  * @example
  * ```ts
- * const config = await loadAuthorityConfig(authorityHost, tenantId, fetch, 10_000)
+ * const config = msalAuthority('https://login.microsoftonline.com', tenantId, document)
  * ```
  */
-export async function loadAuthorityConfig(
+export function msalAuthority(
   host: string,
   tenantId: string,
-  fetch: FetchLike,
-  timeoutMs: number,
-): Promise<AuthorityConfig> {
-  const meta = await fetchOpenIdConfiguration(
-    fetch,
-    `${host}/${encodeURIComponent(tenantId)}/v2.0/.well-known/openid-configuration`,
-    timeoutMs,
-  )
+  meta: OpenIdConfiguration,
+): MsalAuthority {
   const hostAndPort = new URL(host).host
   const authorityMetadata = {
     token_endpoint: meta.token_endpoint,
