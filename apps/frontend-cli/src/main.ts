@@ -1,10 +1,12 @@
 import { pathToFileURL } from 'node:url'
 import { Command, CommanderError } from 'commander'
 import pc from 'picocolors'
+import { registerChat } from './commands/chat.ts'
 import { registerDoctor } from './commands/doctor.ts'
 import { registerLogin } from './commands/login.ts'
 import { registerLogout } from './commands/logout.ts'
 import { registerRetrieve } from './commands/retrieve.ts'
+import { registerSearch } from './commands/search.ts'
 import { registerWhoAmI } from './commands/whoami.ts'
 import { type CliError } from './errors/cli-error.ts'
 import { ExitCode } from './errors/exit-code.ts'
@@ -24,6 +26,8 @@ export function createProgram(): Command {
   registerLogout(program)
   registerWhoAmI(program)
   registerRetrieve(program)
+  registerSearch(program)
+  registerChat(program)
   registerDoctor(program)
   for (const command of program.commands) command.exitOverride()
   return program

@@ -15,19 +15,19 @@ import type {
   CreateConversationResponses,
   GetHealthData,
   GetHealthResponses,
-  GetLivenessData,
-  GetLivenessResponses,
+  GetHealthzData,
+  GetHealthzResponses,
   GetMetricsData,
   GetMetricsResponses,
-  GetReadinessData,
-  GetReadinessErrors,
-  GetReadinessResponses,
+  GetReadyzData,
+  GetReadyzErrors,
+  GetReadyzResponses,
+  PostApiCopilotRetrievalData,
+  PostApiCopilotRetrievalErrors,
+  PostApiCopilotRetrievalResponses,
   RetrieveData,
   RetrieveErrors,
   RetrieveResponses,
-  SampleRetrieveData,
-  SampleRetrieveErrors,
-  SampleRetrieveResponses,
   SearchData,
   SearchErrors,
   SearchResponses,
@@ -55,14 +55,18 @@ export type Options<
 }
 
 /**
- * Retrieval route of Microsoft's Python sample
+ * The seed backend's retrieval route
  *
- * Compatible with the Flask backend of Microsoft's Python sample: `dataSource` is matched case-insensitively ("SharePoint" → `sharePoint`). A missing bearer gets the sample's own 401 body; every other error is problem+json.
+ * Compatible with the seed sample: `dataSource` is matched case-insensitively ("SharePoint" → `sharePoint`). A missing bearer gets the seed's own 401 body; every other error is problem+json.
  */
-export const sampleRetrieve = <ThrowOnError extends boolean = false>(
-  options: Options<SampleRetrieveData, ThrowOnError>,
+export const postApiCopilotRetrieval = <ThrowOnError extends boolean = false>(
+  options: Options<PostApiCopilotRetrievalData, ThrowOnError>,
 ) =>
-  (options.client ?? client).post<SampleRetrieveResponses, SampleRetrieveErrors, ThrowOnError>({
+  (options.client ?? client).post<
+    PostApiCopilotRetrievalResponses,
+    PostApiCopilotRetrievalErrors,
+    ThrowOnError
+  >({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/api/copilot/retrieval',
     ...options,
@@ -73,9 +77,9 @@ export const sampleRetrieve = <ThrowOnError extends boolean = false>(
   })
 
 /**
- * Health check of Microsoft's Python sample
+ * The seed backend's health check
  *
- * Byte-compatible with the Flask backend of Microsoft's Python sample: `jsonify` sorts the keys and ends the body with a newline, so the body is exactly `{"service":"Backend API with OBO","status":"healthy"}` and a line feed.
+ * Byte-compatible with the seed sample: `{"status":"healthy","service":"Backend API with OBO"}`.
  */
 export const getHealth = <ThrowOnError extends boolean = false>(
   options?: Options<GetHealthData, ThrowOnError>,
@@ -88,10 +92,10 @@ export const getHealth = <ThrowOnError extends boolean = false>(
 /**
  * Liveness: the process answers
  */
-export const getLiveness = <ThrowOnError extends boolean = false>(
-  options?: Options<GetLivenessData, ThrowOnError>,
+export const getHealthz = <ThrowOnError extends boolean = false>(
+  options?: Options<GetHealthzData, ThrowOnError>,
 ) =>
-  (options?.client ?? client).get<GetLivenessResponses, unknown, ThrowOnError>({
+  (options?.client ?? client).get<GetHealthzResponses, unknown, ThrowOnError>({
     url: '/healthz',
     ...options,
   })
@@ -110,10 +114,10 @@ export const getMetrics = <ThrowOnError extends boolean = false>(
 /**
  * Readiness: 503 only while shutting down or before the signing keys were ever loaded; a soft dependency down (Redis, a keys refresh) answers 200 `degraded`. Reads cached state: a probe makes no network call.
  */
-export const getReadiness = <ThrowOnError extends boolean = false>(
-  options?: Options<GetReadinessData, ThrowOnError>,
+export const getReadyz = <ThrowOnError extends boolean = false>(
+  options?: Options<GetReadyzData, ThrowOnError>,
 ) =>
-  (options?.client ?? client).get<GetReadinessResponses, GetReadinessErrors, ThrowOnError>({
+  (options?.client ?? client).get<GetReadyzResponses, GetReadyzErrors, ThrowOnError>({
     url: '/readyz',
     ...options,
   })
