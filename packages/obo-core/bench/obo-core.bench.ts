@@ -22,6 +22,7 @@ import {
 import { startRedisServer } from '../test/support/redis-server.ts'
 import { runReplicas } from '../test/support/run-replicas.ts'
 import { writeBenchTenantFile } from './bench-tenant.ts'
+import { measureHeapPerCachedUser } from './heap-per-cached-user.ts'
 import { renderHitLatencyChart } from './hit-latency-chart.ts'
 
 setFlagsFromString('--expose-gc')
@@ -369,6 +370,20 @@ try {
     }
     log(`redis L2 hit p50 ${metrics.redis_l2_hit_p50_us} µs`)
     client.disconnect()
+  }
+
+  // Live heap per cached user through the real path (validate Token A, exchange, cache Token B).
+  {
+    const heap = await measureHeapPerCachedUser(tenantFile, users, SCOPES, gc, CONCURRENCY)
+    metrics.heap_bytes_per_cached_user = heap.bytesPerUser
+    notes.heap_bytes_per_cached_user = {
+      ...heap,
+      definition:
+        'heapUsed after two GCs, minus the baseline, divided by users: a validator and an On-Behalf-Of client with default options, each user validated (fresh Token A string) and exchanged for real at the dev tenant',
+    }
+    log(
+      `heap per cached user: ${heap.bytesPerUser} B (validator ${heap.validatorBytesPerUser}, obo ${heap.oboBytesPerUser}, obo marginal ${heap.marginalOboBytesPerUser}; Token A ${heap.averageTokenALength} chars, Token B ${heap.averageTokenBLength})`,
+    )
   }
 
   notes.machine = { node: process.version, msalNode: '7.2.3', concurrencyForFill: CONCURRENCY }
