@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process'
+import { stripVTControlCharacters } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startDevTenant } from '@oboe/dev-tenant/testing'
 import {
@@ -60,9 +61,10 @@ describe('oboe on a terminal', () => {
     expect(out).toContain('Retrieving…')
     expect(out).toMatch(COLOUR)
     expect(out).toContain('✅ SUCCESS! OBO Flow Completed')
-    // 100 columns: the wide table turns into a list that keeps each URL on one line.
+    // 100 columns: a table that fits, and each URL whole on its own line under it.
+    expect(stripVTControlCharacters(out)).toMatch(/│ # │ Document\s+│ Score │ Label\s+│ Extract/)
     expect(out).toMatch(
-      /\n {3}https:\/\/contoso\.sharepoint\.com\/\S+Methods%20of%20Watering\.docx\n/,
+      /\n {1,2}\d {2}https:\/\/contoso\.sharepoint\.com\/\S+Methods%20of%20Watering\.docx\n/,
     )
   })
 

@@ -34,8 +34,8 @@ function parseMax(value: string): number {
 /** The body of POST /v1/retrieval for these options: one source as `dataSource`, several as `dataSources`. */
 export function buildRetrievalRequest(query: string, options: RetrieveOptions): RetrievalRequest {
   const sources = options.source?.length ? options.source : (['sharePoint'] as DataSource[])
-  // People read titles; Graph returns no metadata unless asked, so the table asks for the title.
-  const metadata = options.metadata?.length ? options.metadata : options.json ? [] : ['title']
+  // People and scripts want titles; Graph returns no metadata unless asked, so ask for the title.
+  const metadata = options.metadata?.length ? options.metadata : ['title']
   const rest = {
     queryString: query,
     ...(options.filter ? { filterExpression: options.filter } : {}),
