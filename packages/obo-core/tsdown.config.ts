@@ -14,7 +14,7 @@ export default defineConfig({
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  dts: true,
+  dts: { eager: true },
   clean: true,
   sourcemap: true,
   noExternal: ['@oboe/contracts', /^@oboe\/contracts\//],

@@ -7,7 +7,7 @@ let devTenant: DevTenant
 let backend: BackendProcess
 
 beforeAll(async () => {
-  devTenant = await startDevTenant({ autoSignIn: true })
+  devTenant = await startDevTenant({ autoSignIn: true, timeoutMs: 60_000 })
   backend = await startBackend(backendEnv(devTenant))
 })
 
