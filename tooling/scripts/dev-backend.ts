@@ -1,21 +1,39 @@
-import { spawn } from 'node:child_process'
+import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { Agent, fetch } from 'undici'
 import { DEFAULT_TENANT_FILE, loadTenantFile, type ReadyLine } from '@oboe/dev-tenant'
-import { repoRoot, tenantApps } from '@oboe/testkit'
+import { tenantApps } from '@oboe/testkit'
 
 /**
  * `turbo dev` for the backend: waits for the dev tenant that turbo starts beside it (its
  * ready.json in the default data dir, and an answer over TLS), then runs the backend in watch
- * mode pointed at it. Only the authority host, Graph URL and CA differ from a real tenant.
+ * mode pointed at it. Only the authority host, Graph URL and CA file differ from a real tenant.
  */
+const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '../..')
 const readyFile = join(repoRoot, 'apps/dev-tenant/.data/ready.json')
 const deadline = Date.now() + 60_000
+let stopping = false
+/** The backend once started; a signal before that has nothing to stop. */
+const running: { child?: ChildProcess } = {}
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    // Ctrl-C while waiting: nothing started yet, nothing to report.
+    stopping = true
+    if (!running.child) process.exit(0)
+    running.child.kill(signal)
+  })
+}
+
 let ready: ReadyLine | undefined
 while (!ready) {
-  if (Date.now() > deadline)
-    throw new Error(`the dev tenant did not start: no answer behind ${readyFile}`)
+  if (Date.now() > deadline) {
+    console.error(
+      `The dev tenant did not start within 60 s (no answer behind ${readyFile}) → run it alone to see why: npx -y pnpm@10 --filter @oboe/dev-tenant dev`,
+    )
+    process.exit(1)
+  }
   if (existsSync(readyFile)) {
     const candidate = JSON.parse(readFileSync(readyFile, 'utf8')) as ReadyLine
     const dispatcher = new Agent({ connect: { ca: readFileSync(candidate.caFile, 'utf8') } })
@@ -24,6 +42,7 @@ while (!ready) {
       { dispatcher },
     ).catch(() => undefined)
     if (res?.ok) ready = candidate
+    await dispatcher.close()
   }
   if (!ready) await new Promise((r) => setTimeout(r, 300))
 }
@@ -32,7 +51,7 @@ const apps = tenantApps(loadTenantFile(DEFAULT_TENANT_FILE))
 console.log(`backend → dev tenant at ${ready.url}`)
 const child = spawn(
   join(repoRoot, 'node_modules/.bin/tsx'),
-  ['watch', join(repoRoot, 'apps/backend/src/main.ts')],
+  ['watch', '--clear-screen=false', join(repoRoot, 'apps/backend/src/main.ts')],
   {
     stdio: 'inherit',
     env: {
@@ -43,9 +62,11 @@ const child = spawn(
       BACKEND_CLIENT_SECRET: apps.backendSecret,
       AUTHORITY_HOST: ready.url,
       GRAPH_BASE_URL: ready.url,
-      NODE_EXTRA_CA_CERTS: ready.caFile,
+      // The backend's own CA setting, as a person would use it for a private CA.
+      EXTRA_CA_CERTS_FILE: ready.caFile,
     },
   },
 )
-for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal))
-child.on('exit', (code) => process.exit(code ?? 0))
+// Stopped on purpose (Ctrl-C): exit 0, so turbo reports no failure.
+running.child = child
+child.on('exit', (code) => process.exit(stopping ? 0 : (code ?? 0)))
