@@ -13,6 +13,7 @@ const parts = [
   { name: 'obo-core', script: 'packages/obo-core/bench/obo-core.bench.ts' },
   { name: 'backend', script: 'apps/backend/bench/backend.bench.ts' },
   { name: 'startup', script: 'bench/startup.bench.ts' },
+  { name: 'chat', script: 'apps/backend/bench/chat.bench.ts' },
 ]
 
 /** Target per metric: [comparison, value]; checked and shown in the table. */
@@ -33,6 +34,7 @@ const targets: Record<string, ['<=' | '>=' | '==', number]> = {
   backend_errors: ['==', 0],
   cli_cold_start_ms: ['<=', 250],
   backend_idle_rss_mb: ['<=', 160],
+  chat_first_delta_overhead_ms: ['<=', 5],
 }
 
 const outDir = join(root, 'bench/out')

@@ -112,16 +112,22 @@ export async function relayChatStream(
         else unreadable++
       },
     })
-    const send = async (event: ChatStreamEvent) => {
+    // The events of one upstream chunk go out in one write: one syscall instead of one per event.
+    const sendAll = async (events: ChatStreamEvent[]) => {
+      if (events.length === 0) return
       lastWrite = Date.now()
-      metrics?.events.inc({ type: event.type })
-      await stream.writeSSE({ event: event.type, data: JSON.stringify(event) })
+      let text = ''
+      for (const event of events) {
+        metrics?.events.inc({ type: event.type })
+        text += sseFrame(event)
+      }
+      await stream.write(text)
     }
     const decoder = new TextDecoder()
     try {
       for await (const chunk of body) {
         parser.feed(decoder.decode(chunk, { stream: true }))
-        for (const event of pending.splice(0)) await send(event)
+        await sendAll(pending.splice(0))
         if (deltas.done || clientGone) break
       }
       if (clientGone) {
@@ -161,8 +167,12 @@ function upstreamBroke(cause: unknown): GraphRequestError {
   })
 }
 
+/** One Server-Sent Event; JSON.stringify escapes newlines, so the data is one line. */
+function sseFrame(event: ChatStreamEvent): string {
+  return `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`
+}
+
 async function writeError(stream: SSEStreamingApi, error: unknown, requestId: string) {
   const problem = problemBody(toProblem(error), requestId)
-  const event: ChatStreamEvent = { type: 'error', problem }
-  await stream.writeSSE({ event: 'error', data: JSON.stringify(event) })
+  await stream.write(sseFrame({ type: 'error', problem }))
 }
