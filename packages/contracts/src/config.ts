@@ -133,8 +133,6 @@ export const BackendConfig = z
     REDIS_COMMAND_TIMEOUT_MS: z.coerce.number().int().min(10).max(10_000).default(150),
     /** After SIGTERM, /readyz says 503 this long while requests are still served (LB catch-up). */
     SHUTDOWN_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(0),
-    /** After SIGTERM, /readyz says 503 this long while requests are still served (LB catch-up). */
-    SHUTDOWN_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(0),
   })
   .transform((c) => ({
     ...c,
