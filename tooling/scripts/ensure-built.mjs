@@ -55,12 +55,18 @@ export const builtApps = {
   backend: {
     dir: join(repoRoot, 'apps/backend'),
     entry: 'dist/main.mjs',
-    sources: ['src', '../../packages/obo-core/src', '../../packages/contracts/src'],
+    sources: [
+      'src',
+      '../../packages/obo-core/src',
+      '../../packages/contracts/src',
+      '../../pnpm-lock.yaml',
+    ],
   },
   'frontend-cli': {
     dir: join(repoRoot, 'apps/frontend-cli'),
     entry: 'dist/main.mjs',
-    sources: ['src', '../../packages/contracts/src'],
+    // The CLI bundles its npm dependencies too: a new lockfile means a new build.
+    sources: ['src', '../../packages/contracts/src', '../../pnpm-lock.yaml'],
   },
 }
 
