@@ -8,9 +8,12 @@ import { startRedisServer, type RedisServer } from './support/redis-server.ts'
 
 const DEADLINE_MS = 150
 /** Scheduling noise allowed on a busy 2-core machine on top of a deadline. */
-const SLACK_MS = 120
-/** A read that did not wait on Redis. */
+const SLACK_MS = 250
+/** Typical time of a read that did not wait on Redis (any that waited takes a whole deadline). */
 const FAST_MS = 25
+
+const p95 = (samples: number[]) =>
+  [...samples].sort((a, b) => a - b)[Math.floor(samples.length * 0.95)]!
 
 const encryption = { currentKeyId: 'k1', keys: { k1: randomBytes(32).toString('base64') } }
 const token = (t: string) => ({ accessToken: t, expiresOn: Date.now() + 3_600_000, scopes: ['s'] })
@@ -107,7 +110,8 @@ describe('a hung or dead Redis never stalls a request', () => {
       await new Promise((r) => setTimeout(r, 5))
     }
     expect(later.length).toBeGreaterThan(100)
-    expect(Math.max(...later)).toBeLessThan(FAST_MS)
+    expect(Math.max(...later)).toBeLessThan(DEADLINE_MS)
+    expect(p95(later)).toBeLessThan(FAST_MS)
     expect(replica.fallbacks).toBeGreaterThan(50)
 
     process.kill(redis.pid, 'SIGCONT')
@@ -143,7 +147,8 @@ describe('a hung or dead Redis never stalls a request', () => {
       reads.push(missing.ms, hit.ms)
     }
     expect(reads[0]).toBeLessThan(DEADLINE_MS + SLACK_MS)
-    expect(Math.max(...reads.slice(1))).toBeLessThan(FAST_MS)
+    expect(Math.max(...reads.slice(1))).toBeLessThan(DEADLINE_MS)
+    expect(p95(reads.slice(1))).toBeLessThan(FAST_MS)
     await replica.set('while-down', token('kept in memory'))
     expect((await replica.get('while-down'))?.accessToken).toBe('kept in memory')
     expect(replica.health).toEqual({ distributed: 'degraded' })
@@ -174,7 +179,7 @@ describe('a hung or dead Redis never stalls a request', () => {
     expect(timedOut.ms).toBeLessThan(DEADLINE_MS + SLACK_MS)
     const skipped = await timed(() => cache.get('user').catch((e: unknown) => e))
     expect(skipped.value).toBeInstanceOf(RedisUnavailableError)
-    expect(skipped.ms).toBeLessThan(FAST_MS)
+    expect(skipped.ms).toBeLessThan(DEADLINE_MS)
     expect(cache.health).toEqual({ distributed: 'degraded' })
 
     process.kill(redis.pid, 'SIGCONT')
@@ -188,6 +193,23 @@ describe('a hung or dead Redis never stalls a request', () => {
     const lock = await otherReplica.lock('user', 30_000)
     expect(lock).toBeDefined()
     await lock?.release()
+  })
+
+  it('does not count its own busy event loop as a slow Redis', async () => {
+    const redis = await startRedis()
+    const cache = new RedisTokenCache({
+      client: await client(redis.url, BACKEND_CLIENT),
+      encryption,
+      prefix: 'p5:',
+      operationTimeoutMs: DEADLINE_MS,
+    })
+    await cache.set('user', token('T'))
+    const reading = cache.get('user')
+    // The process is busy past the deadline while Redis's answer waits in the socket.
+    const busyUntil = performance.now() + 2 * DEADLINE_MS
+    while (performance.now() < busyUntil);
+    expect((await reading)?.accessToken).toBe('T')
+    expect(cache.health).toEqual({ distributed: 'ok' })
   })
 
   it('takes the exchange lock locally while Redis is skipped, so the request goes on at once', async () => {
@@ -207,7 +229,7 @@ describe('a hung or dead Redis never stalls a request', () => {
     expect(first.ms).toBeLessThan(DEADLINE_MS + SLACK_MS)
     const second = await timed(() => replica.lock!('user', 30_000))
     expect(second.value).toBeDefined()
-    expect(second.ms).toBeLessThan(FAST_MS)
+    expect(second.ms).toBeLessThan(DEADLINE_MS)
     await second.value?.release()
   })
 })

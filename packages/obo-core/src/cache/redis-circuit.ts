@@ -43,6 +43,15 @@ export class RedisUnavailableError extends Error {
   override readonly name = 'RedisUnavailableError'
 }
 
+/**
+ * Runs `fn` after the event loop's next poll phase. Timers run before I/O in each turn of the
+ * loop, so when the process itself was busy, a deadline can fire while Redis's answer already
+ * waits in the socket: looking once more after I/O counts only a Redis that did not answer.
+ */
+function afterPendingIo(fn: () => void): void {
+  setImmediate(fn)
+}
+
 interface PendingCall {
   fail(error: Error): void
 }
@@ -114,13 +123,18 @@ export class RedisCircuit {
           reject(error)
         },
       }
-      const timer = setTimeout(() => {
-        const error = new RedisUnavailableError(
-          `Redis ${operation} took longer than ${this.deadlineMs} ms`,
-        )
-        pending.fail(error)
-        this.#trip(error)
-      }, this.deadlineMs)
+      const timer = setTimeout(
+        () =>
+          afterPendingIo(() => {
+            if (done) return
+            const error = new RedisUnavailableError(
+              `Redis ${operation} took longer than ${this.deadlineMs} ms`,
+            )
+            pending.fail(error)
+            this.#trip(error)
+          }),
+        this.deadlineMs,
+      )
       this.#pending.add(pending)
       let result: Promise<T>
       try {
@@ -179,7 +193,7 @@ export class RedisCircuit {
 
   #probeOnce(): Promise<boolean> {
     return new Promise<boolean>((resolve) => {
-      const timer = setTimeout(() => resolve(false), this.deadlineMs)
+      const timer = setTimeout(() => afterPendingIo(() => resolve(false)), this.deadlineMs)
       let probe: Promise<unknown>
       try {
         probe = this.#probe()
