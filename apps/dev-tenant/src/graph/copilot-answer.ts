@@ -15,7 +15,7 @@ export interface ComposedAnswer {
 
 /** At most this many documents are cited, and only those scoring this share of the best. */
 const MAX_CITATIONS = 3
-const MIN_SHARE_OF_BEST = 0.25
+const MIN_SHARE_OF_BEST = 0.12
 
 /** The sentence of a document that shares most terms with the prompt. */
 function bestSentence(doc: CorpusDocument, promptTerms: Set<string>): string {

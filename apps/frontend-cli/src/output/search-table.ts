@@ -1,8 +1,10 @@
+import { stripVTControlCharacters } from 'node:util'
 import Table from 'cli-table3'
 import type { SearchResponse } from '../client/types.gen.ts'
 import type { Terminal } from './terminal.ts'
 
 type SearchHit = SearchResponse['searchHits'][number]
+type Colors = Terminal['colors']
 
 const oneLine = (text: string) => text.replace(/\s+/g, ' ').trim()
 const clip = (text: string, max: number) =>
@@ -28,7 +30,19 @@ export function printSearch(
     terminal.out('No files matched. Try other words, or a wider path: filter.')
     return
   }
-  const width = Math.max(80, options.width ?? 120)
+  const table = hitsTable(c, hits, options.width)
+  const widest = Math.max(...table.split('\n').map((l) => stripVTControlCharacters(l).length))
+  // A wrapped table would break its URLs; a list keeps them whole and clickable.
+  terminal.out(options.width && widest > options.width ? hitsList(c, hits) : table)
+  const total = totalCount ?? hits.length
+  terminal.out(
+    `Showing ${hits.length} of ${total} hit${total === 1 ? '' : 's'}.` +
+      (options.more ? ' Add --all for every page.' : ''),
+  )
+}
+
+function hitsTable(c: Colors, hits: SearchHit[], terminalWidth: number | undefined): string {
+  const width = Math.max(80, terminalWidth ?? 120)
   const previewWidth = Math.max(30, Math.min(70, width - 70))
   const table = new Table({
     head: ['#', 'File', 'Author', 'Preview'].map((h) => c.bold(h)),
@@ -37,7 +51,7 @@ export function printSearch(
     wordWrap: true,
   })
   hits.forEach((hit, i) => {
-    const title = metadataText(hit, 'title') ?? metadataText(hit, 'fileName')
+    const title = titleOf(hit)
     table.push([
       String(i + 1),
       title ? `${clip(title, 60)}\n${c.dim(hit.webUrl)}` : hit.webUrl,
@@ -45,10 +59,22 @@ export function printSearch(
       clip(oneLine(hit.preview ?? ''), 150),
     ])
   })
-  terminal.out(table.toString())
-  const total = totalCount ?? hits.length
-  terminal.out(
-    `Showing ${hits.length} of ${total} hit${total === 1 ? '' : 's'}.` +
-      (options.more ? ' Add --all for every page.' : ''),
-  )
+  return table.toString()
+}
+
+function hitsList(c: Colors, hits: SearchHit[]): string {
+  return hits
+    .map((hit, i) => {
+      const author = metadataText(hit, 'author')
+      return [
+        `${c.bold(`${i + 1}.`)} ${titleOf(hit) ?? hit.webUrl}${author ? c.dim(` — ${author}`) : ''}`,
+        `   ${c.dim(hit.webUrl)}`,
+        `   ${clip(oneLine(hit.preview ?? ''), 150)}`,
+      ].join('\n')
+    })
+    .join('\n\n')
+}
+
+function titleOf(hit: SearchHit): string | undefined {
+  return metadataText(hit, 'title') ?? metadataText(hit, 'fileName')
 }
