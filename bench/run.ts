@@ -14,6 +14,7 @@ const parts = [
   { name: 'backend', script: 'apps/backend/bench/backend.bench.ts' },
   { name: 'startup', script: 'bench/startup.bench.ts' },
   { name: 'chat', script: 'apps/backend/bench/chat.bench.ts' },
+  { name: 'reliability', script: 'apps/backend/bench/reliability.bench.ts' },
 ]
 
 /** Target per metric: [comparison, value]; checked and shown in the table. */
@@ -35,6 +36,9 @@ const targets: Record<string, ['<=' | '>=' | '==', number]> = {
   cli_cold_start_ms: ['<=', 250],
   backend_idle_rss_mb: ['<=', 160],
   chat_first_delta_overhead_ms: ['<=', 5],
+  // 2 × the default Redis deadline (REDIS_COMMAND_TIMEOUT_MS = 150).
+  redis_hang_added_latency_ms: ['<=', 300],
+  recovery_after_token_outage_s: ['<=', 5],
 }
 
 const outDir = join(root, 'bench/out')
