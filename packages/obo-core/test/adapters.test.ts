@@ -28,7 +28,7 @@ describe.each(FRAMEWORKS)('the %s adapter, in its README example on a real serve
   it('answers success, refused token, consent error and claims challenge', async () => {
     example = await runExample(['--import', TSX, `examples/${name}.ts`], root)
     await checkAdapter(example.url, t)
-  })
+  }, 120_000)
 })
 
 describe('README quick starts', () => {
