@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import type { BackendConfig } from '@oboe/contracts'
 import {
+  MemoryTokenCache,
   RedisTokenCache,
   TieredTokenCache,
   createWebApi,
@@ -51,10 +52,16 @@ export function createRuntime(
   const redisConnection = connectRedis(config, logger)
   const redis = redisConnection?.client
 
+  // Bounds of the in-process Token B cache (TOKEN_CACHE_MAX_ENTRIES, TOKEN_CACHE_MAX_MB).
+  const tokenCacheBounds = {
+    maxEntries: config.TOKEN_CACHE_MAX_ENTRIES,
+    maxBytes: config.TOKEN_CACHE_MAX_MB * 1024 * 1024,
+  }
   // With Redis, Token B is shared by replicas (encrypted at rest) behind an in-process L1.
   const cache: TokenCache | undefined =
     redis && config.TOKEN_CACHE_ENCRYPTION_KEY
       ? new TieredTokenCache({
+          ...tokenCacheBounds,
           distributed: new RedisTokenCache({
             client: redis,
             ...(redisConnection && { circuit: redisConnection.circuit }),
@@ -63,7 +70,7 @@ export function createRuntime(
           }),
           log: (line) => logger.warn(line),
         })
-      : undefined
+      : new MemoryTokenCache(tokenCacheBounds)
   // One entry point: validator (with its validated-token cache) and On-Behalf-Of client sharing
   // the authority metadata and connections; problems written in this backend's words.
   const api = createWebApi({
@@ -82,6 +89,9 @@ export function createRuntime(
     ...http,
     onEvent: countOboEvents(metrics),
     log: (line) => logger.warn(line),
+    validation: {
+      validatedTokenCache: { maxEntries: config.VALIDATED_TOKEN_CACHE_MAX_ENTRIES },
+    },
   })
   const { validator, obo } = api
   const graph = createGraphClient({

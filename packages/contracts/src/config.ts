@@ -133,6 +133,12 @@ export const BackendConfig = z
     REDIS_COMMAND_TIMEOUT_MS: z.coerce.number().int().min(10).max(10_000).default(150),
     /** After SIGTERM, /readyz says 503 this long while requests are still served (LB catch-up). */
     SHUTDOWN_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(0),
+    /** Token B entries kept in each replica's memory (least recently used go first). */
+    TOKEN_CACHE_MAX_ENTRIES: z.coerce.number().int().min(1).default(50_000),
+    /** Memory (MiB) the Token B cache of a replica may hold. */
+    TOKEN_CACHE_MAX_MB: z.coerce.number().int().min(1).default(128),
+    /** Accepted Token As remembered (no signature check on repeats for up to 5 min). */
+    VALIDATED_TOKEN_CACHE_MAX_ENTRIES: z.coerce.number().int().min(1).default(10_000),
   })
   .transform((c) => ({
     ...c,
