@@ -166,6 +166,16 @@ describe('Chat through the gateway', () => {
     }
   })
 
+  it('counts relayed events, streams by outcome and Graph statuses per operation in /metrics', async () => {
+    const metrics = await (await fetch(`${backend.url}/metrics`)).text()
+    expect(metrics).toMatch(/^oboe_chat_stream_events_total\{type="delta"\} [1-9]/m)
+    expect(metrics).toMatch(/^oboe_chat_streams_total\{outcome="completed"\} [1-9]/m)
+    expect(metrics).toMatch(
+      /^oboe_graph_responses_total\{operation="chat-stream",status="200"\} [1-9]/m,
+    )
+    expect(metrics).toMatch(/^oboe_graph_responses_total\{operation="search",status="200"\} [1-9]/m)
+  })
+
   it("answers 404 for another user's conversation", async () => {
     const id = await conversation('alice')
     for (const path of [`/v1/conversations/${id}/chat`, `/v1/conversations/${id}/chat/stream`]) {
