@@ -130,8 +130,12 @@ describe('three replicas behind HAProxy sharing Redis, under steady load', () =>
       concurrency: CONCURRENCY,
       total: summarise(records),
       steady: summarise(records, 0, marks.term),
-      afterSigterm: summarise(records, marks.term, marks.kill),
-      afterSigkill: summarise(records, marks.kill, marks.pause),
+      // By when they ended: a request sent before the kill and cut by it counts as the kill's.
+      failedWhileDraining: records.filter(
+        (r) => r.start >= marks.term! && r.end < marks.kill! && r.status !== 200,
+      ).length,
+      failedInFlightAtKill: records.filter((r) => r.end >= marks.kill! && r.status !== 200).length,
+      afterSigkill: summarise(records, marks.died, marks.pause),
       redisPaused: paused,
       redisKilledAndRestarted: summarise(records, marks.redisKill, at.end),
       exchangesPerUser: Number((exchangesAtEnd / USERS).toFixed(3)),
