@@ -114,6 +114,8 @@ interface Attempt {
   requestId: string
   signal: AbortSignal | undefined
   operation: string
+  /** Longest silence between two chunks of the body; a JSON answer gets the per-attempt timeout. */
+  idleMs?: number
 }
 
 /**
@@ -171,7 +173,7 @@ export function createGraphClient(options: GraphClientOptions): GraphClient {
           headers,
           body: attempt.body,
           headersTimeout: timeout,
-          bodyTimeout: timeout,
+          bodyTimeout: attempt.idleMs ?? timeout,
           signal: attempt.signal,
         })
       } catch (error) {
@@ -324,7 +326,8 @@ export function createGraphClient(options: GraphClientOptions): GraphClient {
         },
         request.operation,
       )
-      const response = await send(attempt)
+      // A streamed answer may pause between events longer than one attempt's timeout.
+      const response = await send({ ...attempt, idleMs: options.deadlineMs })
       return {
         status: response.statusCode,
         headers: response.headers,
