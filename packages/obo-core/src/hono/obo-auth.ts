@@ -1,4 +1,5 @@
 import type { Context, MiddlewareHandler } from 'hono'
+import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import type { ProblemResponse } from '../problem.ts'
 import type { ValidatedAccessToken } from '../validation/access-token-validator.ts'
 import type { TokenAcquirer, WebApi } from '../web-api.ts'
@@ -55,6 +56,16 @@ export function problemResponse(
   })
 }
 
+/** Answers through the context, so headers other middleware set (e.g. a request id) are kept. */
+function sendProblem(c: Context, problem: ProblemResponse, extra: Record<string, unknown> = {}) {
+  for (const [name, value] of Object.entries(problem.headers)) c.header(name, value)
+  c.header('content-type', 'application/problem+json')
+  return c.body(
+    JSON.stringify({ ...extra, ...problem.body }),
+    problem.status as ContentfulStatusCode,
+  )
+}
+
 /**
  * Hono middleware: validates `Authorization: Bearer <Token A>` through `api.authenticate`, then
  * sets `c.get('accessToken')` and `c.get('tokens')` (the request's acquirer). A refused token
@@ -74,7 +85,7 @@ export function oboAuth(
 ): MiddlewareHandler<OboAuthEnv> {
   return async (c, next) => {
     const auth = await api.authenticate(c.req.header('authorization'))
-    if (!auth.ok) return problemResponse(auth.problem, options.extendProblem?.(c))
+    if (!auth.ok) return sendProblem(c, auth.problem, options.extendProblem?.(c))
     c.set('accessToken', auth.token)
     c.set('tokens', auth.tokens)
     await next()
@@ -108,9 +119,9 @@ export function oboErrors(
   api: Pick<WebApi, 'toProblem'>,
   onError: (error: unknown) => void = (error) => console.error(error),
 ): (err: Error, c: Context) => Response {
-  return (err) => {
+  return (err, c) => {
     const problem = api.toProblem(err)
     if (!problem) onError(err)
-    return problemResponse(problem ?? INTERNAL_ERROR)
+    return sendProblem(c, problem ?? INTERNAL_ERROR)
   }
 }
