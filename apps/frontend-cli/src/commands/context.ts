@@ -1,6 +1,6 @@
 import { BackendApi } from '../api/backend-api.ts'
 import { SignIn } from '../auth/sign-in.ts'
-import { loadConfig, type ResolvedCliConfig } from '../config/load-config.ts'
+import { loadConfig, readEnvironment, type ResolvedCliConfig } from '../config/load-config.ts'
 import { Terminal } from '../output/terminal.ts'
 
 /** Said when nothing is configured and the CLI falls back to the running dev tenant. */
@@ -27,11 +27,13 @@ export function createContext(
   const terminal = options.terminal ?? new Terminal({ json: options.json ?? false })
   // The doctor passes its configuration in and says this itself, under its first check.
   if (config.devTenantUrl && !options.config) terminal.note(devTenantNote(config.devTenantUrl))
-  const timeoutSeconds = Number(process.env.OBOE_LOGIN_TIMEOUT_SECONDS)
+  // BROWSER and the sign-in timeout may come from .env too, like every other setting.
+  const env = readEnvironment()
+  const timeoutSeconds = Number(env.OBOE_LOGIN_TIMEOUT_SECONDS)
   const signIn = new SignIn({
     config,
     print: (message) => terminal.note(message),
-    browser: process.env.BROWSER || undefined,
+    browser: env.BROWSER || undefined,
     ...(timeoutSeconds > 0 ? { interactiveTimeoutMs: timeoutSeconds * 1000 } : {}),
   })
   const api = new BackendApi({
