@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { backendEnv, startBackend, type BackendProcess } from './support/backend-process.ts'
 import { counter, startDevTenant, type DevTenant } from './support/dev-tenant.ts'
 import { startRedisServer, type RedisServer } from './support/redis-server.ts'
-import { signIn } from './support/tokens.ts'
+import { forgeToken, signIn } from './support/tokens.ts'
 
 const DEADLINE_MS = 150
 
@@ -82,14 +82,38 @@ describe('readiness', () => {
     expect(after).toBe(before)
   })
 
-  it('stays 200 while the keys endpoint fails, once the keys are loaded', async () => {
+  it('says degraded, not unready, while the keys endpoint fails with keys in hand', async () => {
+    // A token signed with a key the tenant never published makes the validator ask the keys
+    // endpoint again (at most once per 5 s cooldown); that refresh fails while it answers 503.
+    const unknownKid = await forgeToken(tokenA, {}, 'rotated-key')
+    const poke = () =>
+      fetch(`${backend.url}/v1/me`, { headers: { authorization: `Bearer ${unknownKid}` } })
     await devTenant.fault({ endpoint: 'keys', kind: 'status', status: 503 })
     try {
-      for (let i = 0; i < 5; i++) expect((await readiness()).status).toBe(200)
+      let answer = await readiness()
+      for (let i = 0; i < 40 && answer.body.status !== 'degraded'; i++) {
+        // 401 (unknown key) or 503 (keys unavailable): never a success.
+        expect([401, 503]).toContain((await poke()).status)
+        await new Promise((r) => setTimeout(r, 250))
+        answer = await readiness()
+        expect(answer.status).toBe(200)
+      }
+      expect(answer.body.status).toBe('degraded')
+      expect(answer.body.checks.signingKeys).toMatchObject({ ok: false })
+      expect(answer.body.checks.signingKeys!.detail).toMatch(/keys endpoint failing \(HTTP 503\)/)
+      // Known keys still verify tokens.
       expect((await timedRetrieval()).status).toBe(200)
     } finally {
       await devTenant.clearFaults()
     }
+    // The next refresh that succeeds makes it ready again, by itself.
+    let status = ''
+    for (let i = 0; i < 40 && status !== 'ready'; i++) {
+      await poke()
+      await new Promise((r) => setTimeout(r, 250))
+      status = (await readiness()).body.status
+    }
+    expect(status).toBe('ready')
   })
 
   it('is 503 when the signing keys were never loaded, naming the URL and the cause', async () => {
