@@ -195,6 +195,23 @@ describe('a hung or dead Redis never stalls a request', () => {
     await lock?.release()
   })
 
+  it('lets the first commands wait for the first connection instead of skipping Redis', async () => {
+    const redis = await startRedis()
+    // Used at once, as a backend does when a request arrives while ioredis is still connecting.
+    const connecting = new Redis(redis.url, BACKEND_CLIENT)
+    connecting.on('error', () => {})
+    cleanup.push(() => connecting.disconnect())
+    const cache = new RedisTokenCache({
+      client: connecting,
+      encryption,
+      prefix: 'p6:',
+      operationTimeoutMs: DEADLINE_MS,
+    })
+    await cache.set('user', token('T'))
+    expect((await cache.get('user'))?.accessToken).toBe('T')
+    expect(cache.health).toEqual({ distributed: 'ok' })
+  })
+
   it('does not count its own busy event loop as a slow Redis', async () => {
     const redis = await startRedis()
     const cache = new RedisTokenCache({

@@ -20,6 +20,9 @@ export interface RedisClientLike {
   eval(script: string, numKeys: number, ...args: (string | number)[]): Promise<unknown>
   /** Used by the background probe when present (ioredis has it); else a `get`. */
   ping?(): Promise<unknown>
+  /** ioredis's connection state; with `once`, lets the first commands wait for the connection. */
+  readonly status?: string
+  once?(event: 'ready', listener: () => void): unknown
 }
 
 /**
@@ -53,6 +56,12 @@ export interface RedisTokenCacheOptions {
    * rate limiter) and read one health. Default: a new {@link RedisCircuit} probing with `ping`.
    */
   circuit?: RedisCircuit
+  /**
+   * Commands sent before the client's first connection (ioredis `status` other than `ready`)
+   * wait for it this long at most, once, before their deadline starts: connecting is not a slow
+   * Redis. Default 1,000 ms.
+   */
+  connectTimeoutMs?: number
   /** How often a replica waiting for another's exchange looks for the result. Default 25 ms. */
   pollIntervalMs?: number
 }
@@ -86,6 +95,7 @@ export class RedisTokenCache implements TokenCache {
   readonly #pollMs: number
   /** The deadline and circuit of every command; `circuit.health` says whether Redis is used. */
   readonly circuit: RedisCircuit
+  #firstConnection: Promise<void> | undefined
 
   constructor(options: RedisTokenCacheOptions) {
     this.#client = options.client
@@ -101,6 +111,26 @@ export class RedisTokenCache implements TokenCache {
         probe: () => (client.ping ? client.ping() : client.get(probeKey)),
         deadlineMs: options.operationTimeoutMs ?? 150,
       })
+    if (client.status !== undefined && client.status !== 'ready' && client.once) {
+      const connectTimeoutMs = options.connectTimeoutMs ?? 1_000
+      this.#firstConnection = new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, connectTimeoutMs)
+        timer.unref()
+        client.once!('ready', () => {
+          clearTimeout(timer)
+          resolve()
+        })
+      }).then(() => {
+        this.#firstConnection = undefined
+      })
+    }
+  }
+
+  /** One command through the circuit, after the first connection when it is still being made. */
+  #run<T>(operation: string, call: () => Promise<T>): Promise<T> {
+    const connecting = this.#firstConnection
+    if (connecting) return connecting.then(() => this.circuit.run(operation, call))
+    return this.circuit.run(operation, call)
   }
 
   /**
@@ -113,7 +143,7 @@ export class RedisTokenCache implements TokenCache {
 
   async get(key: string): Promise<CachedToken | undefined> {
     const redisKey = this.#prefix + 't:' + key
-    const sealed = await this.circuit.run('get', () => this.#client.get(redisKey))
+    const sealed = await this.#run('get', () => this.#client.get(redisKey))
     if (!sealed) return undefined
     let entry: { t: string; e: number; s: string[] }
     try {
@@ -134,12 +164,12 @@ export class RedisTokenCache implements TokenCache {
       redisKey,
       JSON.stringify({ t: token.accessToken, e: token.expiresOn, s: token.scopes }),
     )
-    await this.circuit.run('set', () => this.#client.set(redisKey, sealed, 'PX', ttl))
+    await this.#run('set', () => this.#client.set(redisKey, sealed, 'PX', ttl))
   }
 
   async delete(key: string): Promise<void> {
     const redisKey = this.#prefix + 't:' + key
-    await this.circuit.run('del', () => this.#client.del(redisKey))
+    await this.#run('del', () => this.#client.del(redisKey))
   }
 
   async lock(key: string, ttlMs: number): Promise<TokenCacheLock | undefined> {
@@ -148,7 +178,7 @@ export class RedisTokenCache implements TokenCache {
     const sent = this.circuit.health === 'ok'
     let ok: unknown
     try {
-      ok = await this.circuit.run('lock', () => this.#client.set(lockKey, owner, 'PX', ttlMs, 'NX'))
+      ok = await this.#run('lock', () => this.#client.set(lockKey, owner, 'PX', ttlMs, 'NX'))
     } catch (error) {
       // A command that timed out may still run when a paused Redis resumes: queue its release
       // behind it, so no lock outlives the outage and makes other replicas wait for nothing.
@@ -164,7 +194,7 @@ export class RedisTokenCache implements TokenCache {
         const unlock = () => this.#client.eval(RELEASE, 1, lockKey, owner)
         // Even while Redis is skipped, try (without waiting) so the lock does not outlive its use.
         if (this.circuit.health === 'degraded') unlock().catch(() => {})
-        else await this.circuit.run('unlock', unlock)
+        else await this.#run('unlock', unlock)
       },
     }
   }
@@ -175,7 +205,7 @@ export class RedisTokenCache implements TokenCache {
     while (Date.now() < deadline) {
       const found = await this.get(key)
       if (found) return found
-      const holder = await this.circuit.run('get', () => this.#client.get(lockKey))
+      const holder = await this.#run('get', () => this.#client.get(lockKey))
       if (!holder) return this.get(key)
       await new Promise((r) => setTimeout(r, this.#pollMs))
     }
