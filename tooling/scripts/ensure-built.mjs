@@ -20,7 +20,10 @@ export function ensureBuilt(packageDir, { entry, sources, quiet = false }) {
   const builtAt = existsSync(entryFile) ? statSync(entryFile).mtimeMs : 0
   const watched = [...sources, 'package.json', 'tsdown.config.ts'].map((s) => join(packageDir, s))
   if (builtAt > 0 && watched.every((path) => newestChange(path) <= builtAt)) return { built: false }
-  if (!quiet) process.stderr.write(`Building ${packageDir} (its sources changed)…\n`)
+  if (!quiet) {
+    const why = builtAt === 0 ? 'not built yet' : 'its sources changed'
+    process.stderr.write(`Building ${packageDir} (${why})…\n`)
+  }
   const result = spawnSync(join(packageDir, 'node_modules/.bin/tsdown'), [], {
     cwd: packageDir,
     encoding: 'utf8',
