@@ -15,12 +15,11 @@ import { repoRoot } from '@oboe/testkit'
 /** The README as a person reads it. */
 export const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8')
 
-/** The shell commands of the first ```sh block of a README section, comments dropped. */
+/** The shell commands of the ```sh blocks of a README section, in order, comments dropped. */
 export function sectionCommands(heading: string): string[] {
   const section = readme.split(new RegExp(`^## ${heading}$`, 'm'))[1]?.split(/^## /m)[0] ?? ''
-  const block = section.match(/```sh\n([\s\S]*?)```/)?.[1] ?? ''
-  return block
-    .split('\n')
+  return [...section.matchAll(/```sh\n([\s\S]*?)```/g)]
+    .flatMap((block) => (block[1] ?? '').split('\n'))
     .map((line) => line.replace(/\s+#.*$/, '').trim())
     .filter(Boolean)
 }
