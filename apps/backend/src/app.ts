@@ -29,10 +29,10 @@ import { registerChat } from './routes/chat.ts'
 import { registerRetrieval } from './routes/retrieval.ts'
 import { registerSearch } from './routes/search.ts'
 import {
-  SEED_RETRIEVAL_PATH,
-  registerSeedRetrieval,
-  seedBearerRequired,
-} from './routes/seed-retrieval.ts'
+  SAMPLE_RETRIEVAL_PATH,
+  registerSampleRetrieval,
+  sampleBearerRequired,
+} from './routes/sample-retrieval.ts'
 
 /** Everything the app talks to, passed in so tests build it from real parts. */
 export interface AppDeps {
@@ -135,8 +135,8 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     : async (_c: unknown, next: () => Promise<void>) => next()
   const maxBody = config.MAX_BODY_BYTES
   app.use(
-    SEED_RETRIEVAL_PATH,
-    seedBearerRequired(),
+    SAMPLE_RETRIEVAL_PATH,
+    sampleBearerRequired(),
     authenticated,
     limit,
     jsonOnly(),
@@ -151,7 +151,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     graphVersion: config.GRAPH_API_VERSION,
   })
   registerHealth(app)
-  registerSeedRetrieval(app, retrievalContext)
+  registerSampleRetrieval(app, retrievalContext)
   registerRetrieval(app, retrievalContext)
   registerSearch(app, { ...deps, metrics })
   registerChat(app, { ...deps, metrics })

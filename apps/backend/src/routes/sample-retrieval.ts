@@ -7,11 +7,11 @@ import { callerSignal } from '../graph/caller-signal.ts'
 import { runRetrieval, type RetrievalContext } from '../retrieval/run-retrieval.ts'
 import { BEARER, ok, onBehalfOfProblems, schemas } from './schemas.ts'
 
-export const SEED_RETRIEVAL_PATH = '/api/copilot/retrieval'
+export const SAMPLE_RETRIEVAL_PATH = '/api/copilot/retrieval'
 
 const route = createRoute({
   method: 'post',
-  path: SEED_RETRIEVAL_PATH,
+  path: SAMPLE_RETRIEVAL_PATH,
   operationId: 'sampleRetrieve',
   tags: ["Microsoft's Python sample"],
   summary: "Retrieval route of Microsoft's Python sample",
@@ -44,7 +44,7 @@ const route = createRoute({
 })
 
 /** The sample answers a missing or non-Bearer Authorization header with its own body. */
-export function seedBearerRequired(): MiddlewareHandler<AppEnv> {
+export function sampleBearerRequired(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const authorization = c.req.header('authorization')
     if (!authorization || !/^Bearer\s+\S+/i.test(authorization)) {
@@ -69,7 +69,7 @@ export function sampleDataSource(name: string): DataSource {
 }
 
 /** POST /api/copilot/retrieval: the sample's contract on top of the same retrieval path. */
-export function registerSeedRetrieval(
+export function registerSampleRetrieval(
   app: OpenAPIHono<AppEnv>,
   context: () => Omit<RetrievalContext, 'accessToken' | 'requestId'>,
 ): void {
