@@ -264,6 +264,36 @@ describe('Chat through the gateway', () => {
   })
 })
 
+describe('Chat when Graph goes quiet mid-stream', () => {
+  let impatient: BackendProcess
+  beforeAll(async () => {
+    impatient = await startBackend({ ...backendEnv(devTenant), GRAPH_DEADLINE_MS: '2000' })
+  })
+  afterAll(async () => {
+    await impatient?.stop()
+  })
+
+  it('ends the stream with an upstream_timeout error event and closes Graph’s stream', async () => {
+    const id = await conversation('alice', impatient.url)
+    const closed = await counter(devTenant, 'graph:chat-stream:closed-early')
+    await devTenant.fault({ endpoint: 'graph:chat-stream', kind: 'hang', afterEvents: 3, times: 1 })
+    const res = await post(
+      `/v1/conversations/${id}/chat/stream`,
+      ask('What are the methods of watering?'),
+      tokenA.alice,
+      impatient.url,
+    )
+    expect(res.status).toBe(200)
+    const { events } = await readEvents(res)
+    const last = events.at(-1)
+    if (last?.type !== 'error') throw new Error(`last event is ${last?.type}`)
+    expect(last.problem).toMatchObject({ status: 504, code: 'upstream_timeout' })
+    await expect
+      .poll(() => counter(devTenant, 'graph:chat-stream:closed-early'), { timeout: 5000 })
+      .toBe(closed + 1)
+  })
+})
+
 describe('Chat when the backend app has no Mail.Read', () => {
   const CHAT_SCOPES_BUT_MAIL = [
     'Sites.Read.All',

@@ -160,6 +160,15 @@ export async function relayChatStream(
 }
 
 function upstreamBroke(cause: unknown): GraphRequestError {
+  // undici's body timeout: Graph sent nothing, not even a keep-alive, for GRAPH_DEADLINE_MS.
+  if ((cause as { code?: string })?.code === 'UND_ERR_BODY_TIMEOUT') {
+    return new GraphRequestError({
+      kind: 'timeout',
+      message:
+        'Microsoft Graph stopped sending the chat stream (no event within GRAPH_DEADLINE_MS)',
+      cause,
+    })
+  }
   return new GraphRequestError({
     kind: 'network',
     message: 'The connection to Microsoft Graph broke during the chat stream',
