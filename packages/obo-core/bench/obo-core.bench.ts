@@ -380,10 +380,10 @@ try {
     notes.heap_bytes_per_cached_user = {
       ...heap,
       definition:
-        'heapUsed after two GCs, minus the baseline, divided by users: a validator and an On-Behalf-Of client with default options, each user validated (fresh Token A string) and exchanged for real at the dev tenant',
+        'heapUsed after two GCs added by the second half of the users, divided by them (one-off costs such as the LRU slot arrays sized for maxEntries fall in the first half; averageBytesPerUser includes them): a validator and an On-Behalf-Of client with default options, each user validated (fresh Token A string) and exchanged for real at the dev tenant',
     }
     log(
-      `heap per cached user: ${heap.bytesPerUser} B (validator ${heap.validatorBytesPerUser}, obo ${heap.oboBytesPerUser}, obo marginal ${heap.marginalOboBytesPerUser}; Token A ${heap.averageTokenALength} chars, Token B ${heap.averageTokenBLength})`,
+      `heap per cached user: ${heap.bytesPerUser} B (average with one-off costs ${heap.averageBytesPerUser}; validator ${heap.validatorBytesPerUser}, obo ${heap.oboBytesPerUser}, obo marginal ${heap.marginalOboBytesPerUser}; Token A ${heap.averageTokenALength} chars, Token B ${heap.averageTokenBLength})`,
     )
   }
 

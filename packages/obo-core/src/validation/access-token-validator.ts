@@ -159,7 +159,7 @@ export function createAccessTokenValidator(
   const cache =
     options.validatedTokenCache === false
       ? undefined
-      : new ValidatedTokenCache<ValidatedAccessToken>(options.validatedTokenCache)
+      : new ValidatedTokenCache<Omit<ValidatedAccessToken, 'raw'>>(options.validatedTokenCache)
   const keySets = new Map<string, SigningKeys>()
   const configuredTenants = allowedTenants ?? [(options.tenantId as string).toLowerCase()]
 
@@ -233,9 +233,12 @@ export function createAccessTokenValidator(
   return {
     async validate(token) {
       const hit = cache?.get(token)
-      if (hit) return hit
+      if (hit) return { ...hit, raw: token }
       const validated = await verify(token)
-      cache?.set(token, validated, validated.expiresAt.getTime())
+      if (cache) {
+        const { raw: _raw, ...kept } = validated
+        cache.set(token, kept, validated.expiresAt.getTime())
+      }
       return validated
     },
     async ready() {

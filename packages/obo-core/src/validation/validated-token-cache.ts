@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { LRUCache } from 'lru-cache'
 
 /**
@@ -18,9 +19,11 @@ export interface ValidatedTokenCacheOptions {
 /**
  * Accepted tokens, so a client sending the same token again is not verified again (RS256 through
  * WebCrypto is the dearest step of a cached request), as Envoy's jwt_authn does. Keyed by the
- * token text, which is canonical (the validator refuses other spellings of the same bytes). An
- * entry lives until the token's `exp` and at most `maxAgeSeconds`, so a signing key the authority
- * withdraws stops being honoured within that bound. Only acceptances are stored.
+ * SHA-256 of the token text, which is canonical (the validator refuses other spellings of the same
+ * bytes): the token itself is never kept, so an entry costs its claims, not another ~1.2 KB copy
+ * of the token (hashing costs ~2 µs, against ~300 µs for a signature check). An entry lives until
+ * the token's `exp` and at most `maxAgeSeconds`, so a signing key the authority withdraws stops
+ * being honoured within that bound. Only acceptances are stored.
  *
  * @example
  * ```ts
@@ -38,15 +41,20 @@ export class ValidatedTokenCache<T> {
   }
 
   get(token: string): T | undefined {
-    const hit = this.#entries.get(token)
+    const key = keyOf(token)
+    const hit = this.#entries.get(key)
     if (!hit) return undefined
     if (Date.now() < hit.until) return hit.value
-    this.#entries.delete(token)
+    this.#entries.delete(key)
     return undefined
   }
 
+  /** Remembers `value`, which must not hold the token itself (the cache would keep it alive). */
   set(token: string, value: T, expiresAtMs: number): void {
-    this.#entries.set(token, { value, until: Math.min(expiresAtMs, Date.now() + this.#maxAgeMs) })
+    this.#entries.set(keyOf(token), {
+      value,
+      until: Math.min(expiresAtMs, Date.now() + this.#maxAgeMs),
+    })
   }
 
   get size(): number {
@@ -56,4 +64,9 @@ export class ValidatedTokenCache<T> {
   clear(): void {
     this.#entries.clear()
   }
+}
+
+/** 32 bytes as base64url: 43 characters kept per entry instead of the token's ~1,200. */
+function keyOf(token: string): string {
+  return createHash('sha256').update(token).digest('base64url')
 }
