@@ -65,4 +65,3 @@ export const ChatStreamEvent = z.discriminatedUnion('type', [
   ChatErrorEvent,
 ])
 export type ChatStreamEvent = z.infer<typeof ChatStreamEvent>
-
