@@ -4,7 +4,7 @@ import { getHealth, retrieve, whoAmI } from '../client/sdk.gen.ts'
 import type {
   RetrievalRequest,
   RetrievalResponse,
-  SeedHealthResponse,
+  SampleHealthResponse,
   WhoAmIResponse,
 } from '../client/types.gen.ts'
 import type { SignIn } from '../auth/sign-in.ts'
@@ -51,7 +51,7 @@ export class BackendApi {
   }
 
   /** GET /health (no token). */
-  async health(): Promise<SeedHealthResponse> {
+  async health(): Promise<SampleHealthResponse> {
     return this.unwrap(await this.send(() => getHealth({ client: this.client })))
   }
 

@@ -15,19 +15,19 @@ import type {
   CreateConversationResponses,
   GetHealthData,
   GetHealthResponses,
-  GetHealthzData,
-  GetHealthzResponses,
+  GetLivenessData,
+  GetLivenessResponses,
   GetMetricsData,
   GetMetricsResponses,
-  GetReadyzData,
-  GetReadyzErrors,
-  GetReadyzResponses,
-  PostApiCopilotRetrievalData,
-  PostApiCopilotRetrievalErrors,
-  PostApiCopilotRetrievalResponses,
+  GetReadinessData,
+  GetReadinessErrors,
+  GetReadinessResponses,
   RetrieveData,
   RetrieveErrors,
   RetrieveResponses,
+  SampleRetrieveData,
+  SampleRetrieveErrors,
+  SampleRetrieveResponses,
   SearchData,
   SearchErrors,
   SearchResponses,
@@ -55,18 +55,14 @@ export type Options<
 }
 
 /**
- * The seed backend's retrieval route
+ * Retrieval route of Microsoft's Python sample
  *
- * Compatible with the seed sample: `dataSource` is matched case-insensitively ("SharePoint" → `sharePoint`). A missing bearer gets the seed's own 401 body; every other error is problem+json.
+ * Compatible with the Flask backend of Microsoft's Python sample: `dataSource` is matched case-insensitively ("SharePoint" → `sharePoint`). A missing bearer gets the sample's own 401 body; every other error is problem+json.
  */
-export const postApiCopilotRetrieval = <ThrowOnError extends boolean = false>(
-  options: Options<PostApiCopilotRetrievalData, ThrowOnError>,
+export const sampleRetrieve = <ThrowOnError extends boolean = false>(
+  options: Options<SampleRetrieveData, ThrowOnError>,
 ) =>
-  (options.client ?? client).post<
-    PostApiCopilotRetrievalResponses,
-    PostApiCopilotRetrievalErrors,
-    ThrowOnError
-  >({
+  (options.client ?? client).post<SampleRetrieveResponses, SampleRetrieveErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/api/copilot/retrieval',
     ...options,
@@ -77,9 +73,9 @@ export const postApiCopilotRetrieval = <ThrowOnError extends boolean = false>(
   })
 
 /**
- * The seed backend's health check
+ * Health check of Microsoft's Python sample
  *
- * Byte-compatible with the seed sample: `{"status":"healthy","service":"Backend API with OBO"}`.
+ * Byte-compatible with the Flask backend of Microsoft's Python sample: `jsonify` sorts the keys and ends the body with a newline, so the body is exactly `{"service":"Backend API with OBO","status":"healthy"}` and a line feed.
  */
 export const getHealth = <ThrowOnError extends boolean = false>(
   options?: Options<GetHealthData, ThrowOnError>,
@@ -92,10 +88,10 @@ export const getHealth = <ThrowOnError extends boolean = false>(
 /**
  * Liveness: the process answers
  */
-export const getHealthz = <ThrowOnError extends boolean = false>(
-  options?: Options<GetHealthzData, ThrowOnError>,
+export const getLiveness = <ThrowOnError extends boolean = false>(
+  options?: Options<GetLivenessData, ThrowOnError>,
 ) =>
-  (options?.client ?? client).get<GetHealthzResponses, unknown, ThrowOnError>({
+  (options?.client ?? client).get<GetLivenessResponses, unknown, ThrowOnError>({
     url: '/healthz',
     ...options,
   })
@@ -114,10 +110,10 @@ export const getMetrics = <ThrowOnError extends boolean = false>(
 /**
  * Readiness: 503 only while shutting down or before the signing keys were ever loaded; a soft dependency down (Redis, a keys refresh) answers 200 `degraded`. Reads cached state: a probe makes no network call.
  */
-export const getReadyz = <ThrowOnError extends boolean = false>(
-  options?: Options<GetReadyzData, ThrowOnError>,
+export const getReadiness = <ThrowOnError extends boolean = false>(
+  options?: Options<GetReadinessData, ThrowOnError>,
 ) =>
-  (options?.client ?? client).get<GetReadyzResponses, GetReadyzErrors, ThrowOnError>({
+  (options?.client ?? client).get<GetReadinessResponses, GetReadinessErrors, ThrowOnError>({
     url: '/readyz',
     ...options,
   })
