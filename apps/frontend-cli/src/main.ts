@@ -10,7 +10,6 @@ import { registerSearch } from './commands/search.ts'
 import { registerWhoAmI } from './commands/whoami.ts'
 import { type CliError } from './errors/cli-error.ts'
 import { ExitCode } from './errors/exit-code.ts'
-import { explainError } from './errors/explain-error.ts'
 
 /** The `oboe` program: commands, and one place where errors become a message, a fix and an exit code. */
 export function createProgram(): Command {
@@ -53,6 +52,7 @@ export async function main(argv: string[] = process.argv): Promise<number> {
     return typeof process.exitCode === 'number' ? process.exitCode : ExitCode.ok
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? ExitCode.ok : ExitCode.usage
+    const { explainError } = await import('./errors/explain-error.ts')
     const cliError = explainError(error)
     reportError(cliError)
     return cliError.exitCode

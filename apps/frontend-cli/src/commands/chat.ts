@@ -1,12 +1,10 @@
 import { createInterface } from 'node:readline'
 import type { Command } from 'commander'
-import { CopilotApi, incompleteStream, streamErrorToCliError } from '../api/copilot-api.ts'
+import type { CopilotApi } from '../api/copilot-api.ts'
 import type { ChatRequest, ChatTurn } from '../client/types.gen.ts'
 import { ExitCode } from '../errors/exit-code.ts'
-import { explainError } from '../errors/explain-error.ts'
-import { ChatTextRenderer, printTurnEnd } from '../output/chat-printer.ts'
 import type { Terminal } from '../output/terminal.ts'
-import { createContext } from './context.ts'
+import { loadRuntime } from './load-runtime.ts'
 
 interface ChatOptions {
   conversation?: string
@@ -32,6 +30,8 @@ async function streamTurn(
   text: string,
   options: { json: boolean; signal: AbortSignal; context: { backendUrl: string } },
 ): Promise<ChatTurn> {
+  const { ChatTextRenderer, incompleteStream, printTurnEnd, streamErrorToCliError } =
+    await loadRuntime()
   const renderer = new ChatTextRenderer()
   terminal.busy('Asking Copilot…')
   for await (const event of copilot.chatStream(conversationId, chatRequest(text), options.signal)) {
@@ -69,6 +69,7 @@ export function registerChat(program: Command): void {
     .option('--json', 'print each event as one JSON line (delta, citation, done, error)')
     .action(async (prompt: string | undefined, options: ChatOptions) => {
       const json = options.json ?? false
+      const { CopilotApi, createContext, explainError } = await loadRuntime()
       const { config, terminal, api, signIn } = createContext({ json })
       const context = {
         backendUrl: config.BACKEND_API_URL,

@@ -1,6 +1,5 @@
 import type { Command } from 'commander'
-import { doctorExitCode, runDoctor } from '../doctor/run-doctor.ts'
-import { Terminal } from '../output/terminal.ts'
+import { loadRuntime } from './load-runtime.ts'
 
 /** `oboe doctor`: checks each link of the chain and says how to fix the first broken one. */
 export function registerDoctor(program: Command): void {
@@ -10,6 +9,7 @@ export function registerDoctor(program: Command): void {
       "Run the Verification Checklist of Microsoft's Python sample against the configured tenant and backend",
     )
     .action(async () => {
+      const { Terminal, doctorExitCode, runDoctor } = await loadRuntime()
       const terminal = new Terminal()
       const results = await runDoctor(terminal)
       process.exitCode = doctorExitCode(results)

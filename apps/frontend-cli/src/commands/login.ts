@@ -1,6 +1,5 @@
 import type { Command } from 'commander'
-import { explainError } from '../errors/explain-error.ts'
-import { createContext } from './context.ts'
+import { loadRuntime } from './load-runtime.ts'
 
 /** `oboe login`: a new sign-in (browser, or device code), kept in the token cache for later commands. */
 export function registerLogin(program: Command): void {
@@ -15,6 +14,7 @@ export function registerLogin(program: Command): void {
     )
     .option('--user <username>', 'pre-fill the account to sign in with (login_hint)')
     .action(async (options: { deviceCode?: boolean; user?: string }) => {
+      const { createContext, explainError } = await loadRuntime()
       const { config, terminal, signIn } = createContext()
       try {
         const result = options.deviceCode

@@ -1,5 +1,5 @@
 import type { Command } from 'commander'
-import { createContext } from './context.ts'
+import { loadRuntime } from './load-runtime.ts'
 
 /** `oboe logout`: forgets the account and its tokens on this machine. */
 export function registerLogout(program: Command): void {
@@ -7,6 +7,7 @@ export function registerLogout(program: Command): void {
     .command('logout')
     .description('Forget the signed-in account and delete its cached tokens')
     .action(async () => {
+      const { createContext } = await loadRuntime()
       const { terminal, signIn } = createContext()
       const account = await signIn.signOut()
       terminal.out(

@@ -1,9 +1,16 @@
 import { InvalidArgumentError, type Command } from 'commander'
-import { DATA_SOURCES, type DataSource } from '@oboe/contracts'
+import type { DataSource } from '@oboe/contracts'
 import type { RetrievalRequest } from '../client/types.gen.ts'
-import { explainError } from '../errors/explain-error.ts'
-import { printRetrieval } from '../output/retrieval-table.ts'
-import { createContext } from './context.ts'
+import { loadRuntime } from './load-runtime.ts'
+
+/**
+ * Graph's data sources, written out so that parsing the options does not load the zod schemas;
+ * the type check below fails if contracts' list changes.
+ */
+const DATA_SOURCES = ['sharePoint', 'oneDriveBusiness', 'externalItem'] as const
+const everySource: Exclude<DataSource, (typeof DATA_SOURCES)[number]> extends never ? true : false =
+  true
+void everySource
 
 interface RetrieveOptions {
   source?: DataSource[]
@@ -68,6 +75,7 @@ export function registerRetrieve(program: Command): void {
     .option('--max <n>', 'maximum number of results, 1–25', parseMax)
     .option('--json', 'print the response JSON only')
     .action(async (query: string, options: RetrieveOptions) => {
+      const { createContext, explainError, printRetrieval } = await loadRuntime()
       const { config, terminal, api } = createContext({ json: options.json ?? false })
       const body = buildRetrievalRequest(query, options)
       try {

@@ -1,9 +1,6 @@
 import { InvalidArgumentError, type Command } from 'commander'
-import { CopilotApi } from '../api/copilot-api.ts'
 import type { SearchRequest, SearchResponse } from '../client/types.gen.ts'
-import { explainError } from '../errors/explain-error.ts'
-import { printSearch } from '../output/search-table.ts'
-import { createContext } from './context.ts'
+import { loadRuntime } from './load-runtime.ts'
 
 interface SearchOptions {
   pageSize?: number
@@ -30,6 +27,7 @@ export function registerSearch(program: Command): void {
     .option('--path <url>', 'only files under this path (a path: filter)')
     .option('--json', 'print the response JSON only (with --all, every hit in one response)')
     .action(async (query: string, options: SearchOptions) => {
+      const { CopilotApi, createContext, explainError, printSearch } = await loadRuntime()
       const { config, terminal, api, signIn } = createContext({ json: options.json ?? false })
       const copilot = new CopilotApi(api, signIn, {
         backendUrl: config.BACKEND_API_URL,

@@ -1,6 +1,5 @@
 import type { Command } from 'commander'
-import { explainError } from '../errors/explain-error.ts'
-import { createContext } from './context.ts'
+import { loadRuntime } from './load-runtime.ts'
 
 /** `oboe whoami`: who the backend sees (GET /v1/me), which also proves it accepts the token. */
 export function registerWhoAmI(program: Command): void {
@@ -9,6 +8,7 @@ export function registerWhoAmI(program: Command): void {
     .description('Show who the backend sees when you call it (GET /v1/me)')
     .option('--json', 'print the response JSON only')
     .action(async (options: { json?: boolean }) => {
+      const { createContext, explainError } = await loadRuntime()
       const { config, terminal, api } = createContext({ json: options.json ?? false })
       terminal.busy('Asking the backend who you are…')
       try {
