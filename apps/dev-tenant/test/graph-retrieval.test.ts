@@ -214,7 +214,7 @@ describe('Graph /copilot/retrieval', () => {
   it('validates requests with Graph-style 400s, and accepts includeThumbnails on beta only', async () => {
     for (const bad of [
       { dataSource: 'sharePoint' },
-      { queryString: 'x', dataSource: 'SharePoint' },
+      { queryString: 'x', dataSource: 'teams' },
       { queryString: 'x', dataSource: 'sharePoint', maximumNumberOfResults: 26 },
       { queryString: 'x'.repeat(1501), dataSource: 'sharePoint' },
     ]) {
