@@ -121,3 +121,20 @@ export function toProblem(err: OboCoreError, options: ProblemOptions = {}): Prob
 export function isOboCoreError(err: unknown): err is OboCoreError {
   return err instanceof OboCoreError
 }
+
+/**
+ * What an adapter answers for an error that is not obo-core's (a bug in the handler): a 500
+ * problem that says nothing about the cause (the host logs that).
+ */
+export const INTERNAL_ERROR_PROBLEM: ProblemResponse = {
+  status: 500,
+  headers: {},
+  body: {
+    type: 'urn:oboe:problem:internal_error',
+    title: 'Internal server error',
+    status: 500,
+    detail: 'The service failed unexpectedly.',
+    code: 'internal_error',
+    fix: 'Retry; if it keeps failing, report the time of the request to the operator.',
+  },
+}

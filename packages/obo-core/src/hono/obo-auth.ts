@@ -1,6 +1,6 @@
 import type { Context, MiddlewareHandler } from 'hono'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
-import type { ProblemResponse } from '../problem.ts'
+import { INTERNAL_ERROR_PROBLEM, type ProblemResponse } from '../problem.ts'
 import type { ValidatedAccessToken } from '../validation/access-token-validator.ts'
 import type { TokenAcquirer, WebApi } from '../web-api.ts'
 
@@ -92,19 +92,6 @@ export function oboAuth(
   }
 }
 
-const INTERNAL_ERROR: ProblemResponse = {
-  status: 500,
-  headers: {},
-  body: {
-    type: 'urn:oboe:problem:internal_error',
-    title: 'Internal server error',
-    status: 500,
-    detail: 'The service failed unexpectedly.',
-    code: 'internal_error',
-    fix: 'Retry; if it keeps failing, report the time of the request to the operator.',
-  },
-}
-
 /**
  * A Hono `onError` handler: obo-core errors thrown by handlers (consent, claims challenge,
  * throttling) become their problem+json; any other error a 500 problem, reported to `onError`
@@ -122,6 +109,6 @@ export function oboErrors(
   return (err, c) => {
     const problem = api.toProblem(err)
     if (!problem) onError(err)
-    return sendProblem(c, problem ?? INTERNAL_ERROR)
+    return sendProblem(c, problem ?? INTERNAL_ERROR_PROBLEM)
   }
 }

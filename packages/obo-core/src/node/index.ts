@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { ProblemResponse } from '../problem.ts'
+import { INTERNAL_ERROR_PROBLEM, type ProblemResponse } from '../problem.ts'
 import type { ValidatedAccessToken } from '../validation/access-token-validator.ts'
 import type { TokenAcquirer, WebApi } from '../web-api.ts'
 
@@ -38,19 +38,6 @@ function send(res: ServerResponse, problem: ProblemResponse): void {
   res.end(JSON.stringify(problem.body))
 }
 
-const INTERNAL: ProblemResponse = {
-  status: 500,
-  headers: {},
-  body: {
-    type: 'urn:oboe:problem:internal_error',
-    title: 'Internal server error',
-    status: 500,
-    detail: 'The service failed unexpectedly.',
-    code: 'internal_error',
-    fix: 'Retry; if it keeps failing, report the time of the request to the operator.',
-  },
-}
-
 /**
  * A `node:http` request listener: validates `Authorization: Bearer <Token A>`, then runs
  * `handler` with the validated token and the request's acquirer. Refused tokens and obo-core
@@ -79,7 +66,7 @@ export function withOboAuth(
         const problem = api.toProblem(error)
         if (!problem) onError(error)
         if (res.headersSent) res.destroy()
-        else send(res, problem ?? INTERNAL)
+        else send(res, problem ?? INTERNAL_ERROR_PROBLEM)
       }
     })()
   }
