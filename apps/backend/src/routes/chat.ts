@@ -55,7 +55,7 @@ const create = createRoute({
   tags: ['chat'],
   operationId: 'createConversation',
   summary: 'Start a Copilot Chat conversation on behalf of the signed-in user',
-  description: `Microsoft Graph beta \`POST /copilot/conversations\` (PROTOCOL.md §7). ${CHAT_PERMISSIONS_NOTE}`,
+  description: `Microsoft Graph beta \`POST /copilot/conversations\`. ${CHAT_PERMISSIONS_NOTE}`,
   security: BEARER,
   request: {
     body: {

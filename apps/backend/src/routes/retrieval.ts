@@ -11,7 +11,7 @@ const route = createRoute({
   operationId: 'retrieve',
   summary: 'Ask the Copilot Retrieval API on behalf of the signed-in user',
   description:
-    'The Graph request as it is (PROTOCOL.md §4), with `dataSource` or several `dataSources` ' +
+    'The Graph Retrieval request as it is, with `dataSource` or several `dataSources` ' +
     '(fanned out through one Graph $batch; each hit labelled with its source, failures reported per source). ' +
     '`filterExpression` must be valid KQL: invalid KQL is rejected with 400 `invalid_filter`, never forwarded.',
   security: BEARER,

@@ -15,7 +15,7 @@ const route = createRoute({
   operationId: 'search',
   summary: "Search the user's OneDrive with Copilot Search, on behalf of the signed-in user",
   description:
-    'Microsoft Graph beta `POST /copilot/search` (PROTOCOL.md §7) with a Token B for Files.Read.All ' +
+    'Microsoft Graph beta `POST /copilot/search` with a Token B for Files.Read.All ' +
     'and Sites.Read.All. Paging: pass the `nextCursor` of a page as `cursor`, with the same query. ' +
     'A cursor is opaque and bound to the user and the query; the backend builds the next Graph URL ' +
     'itself and never fetches a URL from the client. A changed or foreign cursor is a 400.',

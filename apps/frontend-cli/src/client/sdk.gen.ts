@@ -121,7 +121,7 @@ export const getReadiness = <ThrowOnError extends boolean = false>(
 /**
  * Start a Copilot Chat conversation on behalf of the signed-in user
  *
- * Microsoft Graph beta `POST /copilot/conversations` (PROTOCOL.md §7). Token B has Chat’s seven delegated permissions (Sites.Read.All, Mail.Read, People.Read.All, OnlineMeetingTranscript.Read.All, Chat.Read, ChannelMessage.Read.All, ExternalItem.Read.All); a 403 `consent_required` names the one missing.
+ * Microsoft Graph beta `POST /copilot/conversations`. Token B has Chat’s seven delegated permissions (Sites.Read.All, Mail.Read, People.Read.All, OnlineMeetingTranscript.Read.All, Chat.Read, ChannelMessage.Read.All, ExternalItem.Read.All); a 403 `consent_required` names the one missing.
  */
 export const createConversation = <ThrowOnError extends boolean = false>(
   options?: Options<CreateConversationData, ThrowOnError>,
@@ -193,7 +193,7 @@ export const whoAmI = <ThrowOnError extends boolean = false>(
 /**
  * Ask the Copilot Retrieval API on behalf of the signed-in user
  *
- * The Graph request as it is (PROTOCOL.md §4), with `dataSource` or several `dataSources` (fanned out through one Graph $batch; each hit labelled with its source, failures reported per source). `filterExpression` must be valid KQL: invalid KQL is rejected with 400 `invalid_filter`, never forwarded.
+ * The Graph Retrieval request as it is, with `dataSource` or several `dataSources` (fanned out through one Graph $batch; each hit labelled with its source, failures reported per source). `filterExpression` must be valid KQL: invalid KQL is rejected with 400 `invalid_filter`, never forwarded.
  */
 export const retrieve = <ThrowOnError extends boolean = false>(
   options: Options<RetrieveData, ThrowOnError>,
@@ -211,7 +211,7 @@ export const retrieve = <ThrowOnError extends boolean = false>(
 /**
  * Search the user's OneDrive with Copilot Search, on behalf of the signed-in user
  *
- * Microsoft Graph beta `POST /copilot/search` (PROTOCOL.md §7) with a Token B for Files.Read.All and Sites.Read.All. Paging: pass the `nextCursor` of a page as `cursor`, with the same query. A cursor is opaque and bound to the user and the query; the backend builds the next Graph URL itself and never fetches a URL from the client. A changed or foreign cursor is a 400.
+ * Microsoft Graph beta `POST /copilot/search` with a Token B for Files.Read.All and Sites.Read.All. Paging: pass the `nextCursor` of a page as `cursor`, with the same query. A cursor is opaque and bound to the user and the query; the backend builds the next Graph URL itself and never fetches a URL from the client. A changed or foreign cursor is a 400.
  */
 export const search = <ThrowOnError extends boolean = false>(
   options: Options<SearchData, ThrowOnError>,
