@@ -64,3 +64,44 @@ const show = (title: string, map: Map<string, number>) => {
 }
 show('Per package / area', perPackage)
 show('Per function (self)', perFunction)
+
+// Inclusive time: a sample counts once for every distinct function on its stack, so a
+// middleware's figure includes everything it calls (what a flame graph's widths show).
+const parent = new Map<number, number>()
+for (const node of profile.nodes)
+  for (const child of node.children ?? []) parent.set(child, node.id)
+const inclusive = new Map<string, number>()
+for (const [id, count] of counts) {
+  if (idle.has(byId.get(id)!.callFrame.functionName)) continue
+  const seen = new Set<string>()
+  for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
+    const { functionName, url, lineNumber } = byId.get(at)!.callFrame
+    if (!url) continue
+    const where = url
+      .replace(/^file:\/\//, '')
+      .replace(/.*node_modules\/\.pnpm\/[^/]+\/node_modules\//, '')
+    seen.add(`${functionName || '(anonymous)'} ${where}:${lineNumber + 1}`)
+  }
+  for (const name of seen) inclusive.set(name, (inclusive.get(name) ?? 0) + count)
+}
+show('Per function (inclusive)', inclusive)
+
+// Nearest project frame: each sample goes to the closest function of this repository on its
+// stack (so a library call is charged to the code that made it), or, when no project frame is
+// on the stack (Node's HTTP parser, socket writes, undici's own callbacks), to the leaf's area.
+const nearest = new Map<string, number>()
+for (const [id, count] of counts) {
+  const leaf = byId.get(id)!.callFrame
+  if (idle.has(leaf.functionName)) continue
+  let owner: string | undefined
+  for (let at: number | undefined = id; at !== undefined && !owner; at = parent.get(at)) {
+    const { functionName, url, lineNumber } = byId.get(at)!.callFrame
+    if (/\/work\/main\/(apps|packages)\//.test(url) && !url.includes('node_modules'))
+      owner = `${functionName || '(anonymous)'} ${url.replace(/.*\/work\/main\//, '')}:${lineNumber + 1}`
+  }
+  const key =
+    owner ??
+    `[outside] ${leaf.url.startsWith('node:') ? leaf.url : leaf.url ? (/node_modules\/\.pnpm\/[^/]+\/node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(leaf.url)?.[1] ?? leaf.url) : leaf.functionName || '(native)'}`
+  nearest.set(key, (nearest.get(key) ?? 0) + count)
+}
+show('Per nearest project frame', nearest)

@@ -8,6 +8,7 @@ import { DEFAULT_GRAPH_SCOPES } from '@oboe/contracts'
 import { startDevTenant, type DevTenant } from '@oboe/dev-tenant/testing'
 import autocannon from 'autocannon'
 import { writeBenchTenantFile } from '../../../packages/obo-core/bench/bench-tenant.ts'
+import { ensureAppBuilt } from '../../../tooling/scripts/ensure-built.mjs'
 
 /**
  * The gateway at the cost of its work, side by side in one run against the same upstream:
@@ -16,6 +17,8 @@ import { writeBenchTenantFile } from '../../../packages/obo-core/bench/bench-ten
  *  - floor: node:http + undici Pool.request + JSON parse (bench/floor), Token B given directly;
  *  - peer: Express + jsonwebtoken/jwks-rsa + one shared msal-node app calling
  *    acquireTokenOnBehalfOf per request + fetch to Graph (bench/peer), its cache filled.
+ * The backend runs as production runs it (`node dist/main.mjs`, built first if stale); the floor,
+ * the peer and the responder are bench-only TypeScript run through tsx (it costs start-up only).
  * Upstreams: a fixed Graph-shaped HTTPS responder (bench/upstream) and the dev tenant.
  * CPU µs per request of each server process from /proc/<pid>/stat (utime + stime), p50/p99 from
  * autocannon, errors; at 1, 1,000 and 5,000 users; ROUNDS alternating rounds, medians and spread.
@@ -25,7 +28,13 @@ const LEVELS = (process.env.BENCH_LEVELS ?? '1,1000,5000').split(',').map(Number
 const DEV_TENANT_USERS = Math.min(1000, Math.max(...LEVELS))
 /** `fixed` only skips the dev tenant upstream (e.g. for a profile). */
 const UPSTREAMS = (process.env.BENCH_UPSTREAMS ?? 'fixed,dev-tenant').split(',')
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5)
+/**
+ * Unmeasured load before the rounds, per server and level. A server's CPU per request keeps
+ * falling for several seconds of load (JIT tiers, the young generation growing to its working
+ * size): measured after 2 s, the backend's first round ran ~40 % above its later rounds.
+ */
+const WARMUP_S = Number(process.env.BENCH_WARMUP_S ?? 6)
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 3)
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32)
 const CONCURRENCY = 24
@@ -131,7 +140,10 @@ function devTenantPid(): number {
 
 const children: ChildProcess[] = []
 
-/** Starts a server with `node --import tsx` (its pid is the server) and waits for its URL. */
+/**
+ * Starts a server (its pid is the server) and waits for its URL: built JavaScript (.mjs) with
+ * plain node, TypeScript through `node --import tsx`.
+ */
 function startProcess(
   script: string,
   env: Record<string, string>,
@@ -139,7 +151,8 @@ function startProcess(
   const profile = process.env.BENCH_CPU_PROF
     ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF]
     : []
-  const child = spawn(process.execPath, [...profile, '--import', 'tsx', script], {
+  const tsx = script.endsWith('.mjs') ? [] : ['--import', 'tsx']
+  const child = spawn(process.execPath, [...profile, ...tsx, script], {
     cwd: backendRoot,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -255,6 +268,7 @@ function responderCertificate(dir: string): { key: string; cert: string } {
 }
 
 async function main(): Promise<void> {
+  ensureAppBuilt('backend')
   const dir = mkdtempSync(join(tmpdir(), 'oboe-backend-bench-'))
   const maxUsers = Math.max(...LEVELS)
   const { file: tenantFile, users } = writeBenchTenantFile(dir, maxUsers)
@@ -345,7 +359,7 @@ async function main(): Promise<void> {
     const startBackend = async (graph: string): Promise<Server> => ({
       name: 'backend',
       tokens: tokenAs,
-      ...(await startProcess('src/main.ts', {
+      ...(await startProcess('dist/main.mjs', {
         ...common,
         GRAPH_BASE_URL: graph,
         TENANT_ID: dt.tenantId,
@@ -409,7 +423,7 @@ async function main(): Promise<void> {
       // measured runs: a fixed number of requests, about DURATION_S seconds' worth.
       const amounts = new Map<Server, number>()
       for (const server of servers) {
-        const warmUp = await load(server, usersAt, { duration: 2 })
+        const warmUp = await load(server, usersAt, { duration: WARMUP_S })
         const rate = warmUp.requests.total / warmUp.duration
         amounts.set(server, Math.max(CONNECTIONS * 2, Math.round(rate * DURATION_S)))
       }
@@ -542,6 +556,8 @@ async function main(): Promise<void> {
         'CPU µs per request = (utime+stime of the server process from /proc/<pid>/stat over a run) ÷ requests completed in it; medians over rounds, each round running every server back to back in a rotated order; ratios are medians of per-round ratios. gateway_* and floor_* are at 1,000 users on the fixed upstream. backend_rps_ratio (backend ÷ floor req/s) is kept for history; the targets use gateway_cpu_ratio_to_floor.',
       rounds: ROUNDS,
       duration_s_per_run: DURATION_S,
+      warmup_s_per_server_and_level: WARMUP_S,
+      backend_command: 'node dist/main.mjs (as in production)',
       connections: CONNECTIONS,
       clock_ticks_per_second: TICKS_PER_SECOND,
       backend_log_level: process.env.BENCH_LOG_LEVEL ?? 'info',

@@ -1,27 +1,26 @@
 import { OpenAPIHono } from '@hono/zod-openapi'
 import type { BackendConfig } from '@oboe/contracts'
 import type { AccessTokenValidator, WebApi } from '@oboe/obo-core'
+import type { Context } from 'hono'
 import { cors } from 'hono/cors'
 import { HTTPException } from 'hono/http-exception'
 import type { Logger } from 'pino'
 import { RateLimiterMemory, type RateLimiterAbstract } from 'rate-limiter-flexible'
 import type { AppEnv } from './env.ts'
 import type { GraphClient } from './graph/graph-client.ts'
-import { authenticate } from './auth/authenticate.ts'
-import { jsonOnly, limitBody } from './middleware/json-body.ts'
+import { guard } from './middleware/guard.ts'
 import { rateLimitPerUser } from './middleware/rate-limit.ts'
-import { requestId } from './middleware/request-id.ts'
 import { openApiDocument, registerSecurityScheme, serializeOpenApi } from './openapi-document.ts'
 import { registerDocsPage } from './operations/docs-page.ts'
 import { Lifecycle } from './operations/lifecycle.ts'
-import { createMetrics, measureRequests, type Metrics } from './operations/metrics.ts'
+import { createMetrics, type Metrics } from './operations/metrics.ts'
+import { requestScope } from './operations/request-scope.ts'
 import { registerOperations, type ReadinessCheck } from './operations/operations-routes.ts'
 import { FailureLog, describeFailure } from './operations/failure-log.ts'
 import { signingKeysCheck } from './operations/signing-keys-check.ts'
 import { ProblemError } from './problems/problem-error.ts'
 import { problemResponse } from './problems/problem-response.ts'
 import { authorizationUriFor, toProblem } from './problems/to-problem.ts'
-import type { OnBehalfOf } from './retrieval/run-retrieval.ts'
 import { secretsOf } from './config-secrets.ts'
 import { registerHealth } from './routes/health.ts'
 import { registerMe } from './routes/me.ts'
@@ -37,12 +36,10 @@ import {
 /** Everything the app talks to, passed in so tests build it from real parts. */
 export interface AppDeps {
   config: BackendConfig
-  /** obo-core's entry point: `authenticate` (Token A) for the Hono adapter. */
+  /** obo-core's entry point: `authenticate` (Token A, and the request's Token B acquirer) for the request guard. */
   api: Pick<WebApi, 'authenticate'>
   /** obo-core's access token validator (Token A); `signingKeysState` is cheap, for /readyz. */
   validator: AccessTokenValidator
-  /** obo-core's On-Behalf-Of client. */
-  obo: OnBehalfOf
   graph: GraphClient
   logger: Logger
   /** Defaults to a fresh registry; feed obo-core's events into it with countOboEvents. */
@@ -58,10 +55,10 @@ const HOUR = 3600
 
 /**
  * Builds the backend: routes compatible with Microsoft's Python sample, /v1 routes, operations routes and the OpenAPI
- * document. Token A is validated (obo-core's oboAuth) before any body is read or any upstream
+ * document. Token A is validated (obo-core's `authenticate`) before any body is read or any upstream
  * call is made; then the per-user rate limit, then content type, size and schema.
  * @example
- * const app = createApp({ config, validator, obo, graph, logger })
+ * const app = createApp({ config, api, validator, graph, logger })
  * serve({ fetch: app.fetch, port: config.PORT })
  */
 export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
@@ -80,27 +77,16 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   })
   registerSecurityScheme(app)
 
-  app.use('*', requestId())
-  app.use('*', measureRequests(metrics))
-  app.use('*', async (c, next) => {
-    const log = logger.child({ requestId: c.get('requestId') })
-    c.set('log', log)
-    const started = performance.now()
-    await next()
-    const token = c.get('accessToken')
-    const fields = {
-      method: c.req.method,
-      path: c.req.path,
-      status: c.res.status,
-      ms: Math.round((performance.now() - started) * 10) / 10,
-      ...(token && { tid: token.tenantId, oid: token.objectId }),
-    }
-    // One line per request; a failed one is logged at its failure's level with its cause.
-    const failure = failures.take(c.req.raw)
-    if (failure) log[failure.level]({ ...fields, ...failure.fields }, failure.message)
-    else log.info(fields, 'request')
-  })
-  app.use('*', lifecycle.middleware())
+  const onError = (error: Error, c: Context<AppEnv>): Response => {
+    const problem =
+      error instanceof HTTPException && !(error instanceof ProblemError)
+        ? fromHttpException(error)
+        : toProblem(error, problemContext)
+    failures.note(c.req.raw, describeFailure(problem, error, secrets))
+    return problemResponse(problem, c.get('requestId'))
+  }
+  // Request id, drain, metrics and the request's log line: one middleware for all routes.
+  app.use('*', requestScope({ logger, metrics, lifecycle, failures, onError }))
   if (config.CORS_ORIGINS.length > 0) {
     app.use(
       '*',
@@ -121,7 +107,6 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     )
   }
 
-  const authenticated = authenticate(deps.api)
   const points = config.RATE_LIMIT_PER_HOUR
   const limiter =
     deps.rateLimiter ?? (points > 0 ? new RateLimiterMemory({ points, duration: HOUR }) : undefined)
@@ -132,20 +117,17 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
         windowSeconds: limiter.duration,
         onLimited: () => metrics.rateLimited.inc(),
       })
-    : async (_c: unknown, next: () => Promise<void>) => next()
-  const maxBody = config.MAX_BODY_BYTES
-  app.use(
-    SAMPLE_RETRIEVAL_PATH,
-    sampleBearerRequired(),
-    authenticated,
-    limit,
-    jsonOnly(),
-    limitBody(maxBody),
-  )
-  app.use('/v1/*', authenticated, limit, jsonOnly(), limitBody(maxBody))
+    : undefined
+  // Token A, then the per-user limit, then content type and size; before any body is read.
+  const guarded = guard({
+    api: deps.api,
+    ...(limit && { limit }),
+    maxBodyBytes: config.MAX_BODY_BYTES,
+  })
+  app.use(SAMPLE_RETRIEVAL_PATH, sampleBearerRequired(), guarded)
+  app.use('/v1/*', guarded)
 
   const retrievalContext = () => ({
-    obo: deps.obo,
     graph: deps.graph,
     graphScopes: config.GRAPH_SCOPES,
     graphVersion: config.GRAPH_API_VERSION,
@@ -189,14 +171,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     ),
   )
 
-  app.onError((error, c) => {
-    const problem =
-      error instanceof HTTPException && !(error instanceof ProblemError)
-        ? fromHttpException(error)
-        : toProblem(error, problemContext)
-    failures.note(c.req.raw, describeFailure(problem, error, secrets))
-    return problemResponse(problem, c.get('requestId'))
-  })
+  app.onError(onError)
 
   return app
 }

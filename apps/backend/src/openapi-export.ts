@@ -31,7 +31,6 @@ export async function renderOpenApi(): Promise<string> {
       signingKeysState: () => ({ loaded: false, degraded: false, fetches: 0 }),
       close: async () => undefined,
     },
-    obo: { acquire: async () => unavailable(), invalidate: async () => unavailable() },
     graph: {
       retrieve: async () => unavailable(),
       retrieveBatch: async () => unavailable(),

@@ -93,7 +93,7 @@ export function createRuntime(
       validatedTokenCache: { maxEntries: config.VALIDATED_TOKEN_CACHE_MAX_ENTRIES },
     },
   })
-  const { validator, obo } = api
+  const { validator } = api
   const graph = createGraphClient({
     baseUrl: config.GRAPH_BASE_URL,
     version: config.GRAPH_API_VERSION,
@@ -110,7 +110,6 @@ export function createRuntime(
     config,
     api,
     validator,
-    obo,
     graph,
     logger,
     metrics,

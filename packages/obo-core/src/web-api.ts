@@ -20,6 +20,7 @@ import {
   type ValidatedAccessToken,
 } from './validation/access-token-validator.ts'
 import type { SigningKeysState } from './validation/signing-keys.ts'
+import { ASSERTION_DIGEST, rememberedDigest } from './validation/token-digest.ts'
 
 /**
  * A downstream API the service calls on the user's behalf.
@@ -214,8 +215,12 @@ export function createWebApi(options: WebApiOptions): WebApi {
 
   function acquirerFor(token: ValidatedAccessToken): TokenAcquirer {
     const tenant = multiTenant ? { tenantId: token.tenantId } : {}
+    // The validator already hashed this Token A: the exchange's cache key reuses that digest.
+    const digest = rememberedDigest(token)
+    const known = digest === undefined ? {} : { [ASSERTION_DIGEST]: digest }
     return {
-      getToken: (api, o = {}) => obo.acquire(token.raw, { ...o, ...tenant, scopes: scopesOf(api) }),
+      getToken: (api, o = {}) =>
+        obo.acquire(token.raw, { ...o, ...tenant, ...known, scopes: scopesOf(api) }),
       invalidate: (api, o = {}) =>
         obo.invalidate(token.raw, { ...o, ...tenant, scopes: scopesOf(api) }),
     }

@@ -1,11 +1,11 @@
-import type { ValidatedAccessToken } from '@oboe/obo-core'
+import type { TokenAcquirer, ValidatedAccessToken } from '@oboe/obo-core'
 import type { GraphClient } from '../graph/graph-client.ts'
 import type { Metrics } from '../operations/metrics.ts'
-import type { OnBehalfOf } from '../retrieval/run-retrieval.ts'
 
 /** What the Search and Chat routes need from the app, per request. */
 export interface CopilotContext {
-  obo: OnBehalfOf
+  /** Token B for the request's user (obo-core's acquirer for the validated Token A). */
+  tokens: TokenAcquirer
   graph: GraphClient
   /** e.g. https://graph.microsoft.com: Search and Chat exist on beta only, whatever GRAPH_API_VERSION says. */
   graphBaseUrl: string

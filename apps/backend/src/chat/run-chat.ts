@@ -16,10 +16,10 @@ export async function chatToken(
   context: CopilotContext,
 ): Promise<{ token: string; missing: string[] }> {
   try {
-    const acquired = (await context.obo.acquire(context.accessToken.raw, {
-      scopes: [...context.scopes],
-      correlationId: context.requestId,
-    })) as { accessToken: string; scopes?: string[] }
+    const acquired = await context.tokens.getToken(
+      { scopes: [...context.scopes] },
+      { correlationId: context.requestId },
+    )
     return {
       token: acquired.accessToken,
       missing: missingChatPermissions(acquired.scopes, context.scopes),

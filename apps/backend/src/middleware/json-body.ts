@@ -1,5 +1,5 @@
 import { IncomingMessage } from 'node:http'
-import type { MiddlewareHandler } from 'hono'
+import type { Context, MiddlewareHandler } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import type { AppEnv } from '../env.ts'
 import { ProblemError } from '../problems/problem-error.ts'
@@ -8,21 +8,30 @@ const JSON_TYPE = /^application\/(?:[\w.+-]*\+)?json\s*(?:;|$)/i
 
 const WITHOUT_BODY = new Set(['GET', 'HEAD', 'OPTIONS', 'DELETE'])
 
+/** Whether the method carries no body (nothing to check or read). */
+export function withoutBody(method: string): boolean {
+  return WITHOUT_BODY.has(method)
+}
+
+/** Throws 415 unless the request says its body is JSON. */
+export function requireJson(c: Context): void {
+  const type = c.req.header('content-type')
+  if (!type || !JSON_TYPE.test(type)) {
+    throw new ProblemError({
+      status: 415,
+      code: 'unsupported_media_type',
+      title: 'Unsupported media type',
+      detail: `Content-Type ${type ? `"${type.slice(0, 80)}"` : '(none)'} is not accepted; the body must be JSON.`,
+      fix: 'Send the body as JSON with Content-Type: application/json.',
+      headers: { accept: 'application/json' },
+    })
+  }
+}
+
 /** Rejects a body that is not JSON with 415, before anything reads it. */
 export function jsonOnly(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    if (WITHOUT_BODY.has(c.req.method)) return next()
-    const type = c.req.header('content-type')
-    if (!type || !JSON_TYPE.test(type)) {
-      throw new ProblemError({
-        status: 415,
-        code: 'unsupported_media_type',
-        title: 'Unsupported media type',
-        detail: `Content-Type ${type ? `"${type.slice(0, 80)}"` : '(none)'} is not accepted; the body must be JSON.`,
-        fix: 'Send the body as JSON with Content-Type: application/json.',
-        headers: { accept: 'application/json' },
-      })
-    }
+    if (!withoutBody(c.req.method)) requireJson(c)
     await next()
   }
 }
@@ -36,6 +45,22 @@ export function jsonOnly(): MiddlewareHandler<AppEnv> {
  * its Content-Length, so that header is checked first; a chunked body is counted as it is read.
  */
 export function limitBody(maxBytes: number): MiddlewareHandler<AppEnv> {
+  const read = bodyReader(maxBytes)
+  return async (c, next) => {
+    if (withoutBody(c.req.method)) return next()
+    if (await read(c)) await next()
+  }
+}
+
+/**
+ * The body check of {@link limitBody} as a function: resolves `true` once the body is within
+ * `maxBytes` and cached for `c.req.json()`, throws 413 otherwise. Where the body cannot be read
+ * from Node's request it resolves `false` after Hono's counting bodyLimit has run the rest of
+ * the chain itself (so the caller must not call `next` again).
+ */
+export function bodyReader(
+  maxBytes: number,
+): (c: Context, next?: () => Promise<void>) => Promise<boolean> {
   const tooLarge = () =>
     new ProblemError({
       status: 413,
@@ -50,18 +75,19 @@ export function limitBody(maxBytes: number): MiddlewareHandler<AppEnv> {
       throw tooLarge()
     },
   })
-  return async (c, next) => {
-    if (WITHOUT_BODY.has(c.req.method)) return next()
+  return async (c, next = async () => undefined) => {
     const length = c.req.header('content-length')
     if (length !== undefined && Number(length) > maxBytes) throw tooLarge()
     const incoming = (c.env as { incoming?: unknown } | undefined)?.incoming
     if (!(incoming instanceof IncomingMessage)) {
-      return length === undefined ? counting(c, next) : next()
+      if (length !== undefined) return true
+      await counting(c, next)
+      return false
     }
     const text = await readBody(incoming, maxBytes, tooLarge)
     // Hono's HonoRequest answers json()/text() from this cache before touching the raw Request.
     ;(c.req.bodyCache as { text?: Promise<string> }).text = Promise.resolve(text)
-    await next()
+    return true
   }
 }
 

@@ -1,6 +1,7 @@
-import type { MiddlewareHandler } from 'hono'
+import type { Context } from 'hono'
 import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible'
 import type { AppEnv } from '../env.ts'
+import { requestLog } from '../operations/request-scope.ts'
 import { ProblemError } from '../problems/problem-error.ts'
 
 export interface RateLimitOptions {
@@ -13,13 +14,14 @@ export interface RateLimitOptions {
 
 /**
  * Per-user rate limit, keyed by `tid` + `oid` of the validated Token A (never by name or IP),
- * like Graph's own 200 requests per user per hour. Answers with the IETF draft `RateLimit` and
+ * like Graph's own 200 requests per user per hour. A check the request guard awaits, not a
+ * middleware of its own. Answers with the IETF draft `RateLimit` and
  * `RateLimit-Policy` headers; over the limit, 429 with Retry-After. If the store (Redis) fails,
  * requests are let through: the limit protects Graph's quota, it is not an authorization check.
  */
-export function rateLimitPerUser(options: RateLimitOptions): MiddlewareHandler<AppEnv> {
+export function rateLimitPerUser(options: RateLimitOptions): (c: Context<AppEnv>) => Promise<void> {
   const policy = `${options.points};w=${options.windowSeconds}`
-  return async (c, next) => {
+  return async (c) => {
     const token = c.get('accessToken')
     const key = `${token.tenantId}:${token.objectId}`
     let result: RateLimiterRes
@@ -27,11 +29,11 @@ export function rateLimitPerUser(options: RateLimitOptions): MiddlewareHandler<A
       result = await options.limiter.consume(key)
     } catch (rejection) {
       if (!(rejection instanceof RateLimiterRes)) {
-        c.get('log').warn(
+        requestLog(c).warn(
           { err: { message: (rejection as Error)?.message } },
           'rate limit store failed; request let through',
         )
-        return next()
+        return
       }
       options.onLimited?.()
       const reset = Math.max(1, Math.ceil(rejection.msBeforeNext / 1000))
@@ -53,6 +55,5 @@ export function rateLimitPerUser(options: RateLimitOptions): MiddlewareHandler<A
       `limit=${options.points}, remaining=${result.remainingPoints}, reset=${Math.ceil(result.msBeforeNext / 1000)}`,
     )
     c.header('ratelimit-policy', policy)
-    await next()
   }
 }

@@ -1,5 +1,3 @@
-import type { MiddlewareHandler } from 'hono'
-import type { AppEnv } from '../env.ts'
 import { ProblemError } from '../problems/problem-error.ts'
 
 /** The 503 a request gets while the process drains: expected, so logged at info, no stack. */
@@ -51,20 +49,19 @@ export class Lifecycle {
     return new Promise((resolve) => this.#waiters.push(resolve))
   }
 
-  middleware(): MiddlewareHandler<AppEnv> {
-    return async (c, next) => {
-      if (this.#draining) {
-        c.header('connection', 'close')
-        throw new ShuttingDownError()
-      }
-      this.#inFlight++
-      try {
-        await next()
-      } finally {
-        this.#inFlight--
-        if (this.#draining && this.#inFlight === 0)
-          for (const wake of this.#waiters.splice(0)) wake()
-      }
-    }
+  /**
+   * A request arrives: counted in flight and `true`, or `false` once draining (the caller
+   * answers 503 with {@link ShuttingDownError}). Every `true` is paired with one `leave()`.
+   */
+  enter(): boolean {
+    if (this.#draining) return false
+    this.#inFlight++
+    return true
+  }
+
+  /** A request counted by `enter()` is answered. */
+  leave(): void {
+    this.#inFlight--
+    if (this.#draining && this.#inFlight === 0) for (const wake of this.#waiters.splice(0)) wake()
   }
 }

@@ -1,8 +1,5 @@
 import type { OboEvent } from '@oboe/obo-core'
-import type { MiddlewareHandler } from 'hono'
-import { routePath } from 'hono/route'
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
-import type { AppEnv } from '../env.ts'
 
 /** The backend's Prometheus metrics, on a registry of its own (several apps may share a process). */
 export interface Metrics {
@@ -61,25 +58,6 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       help: 'Requests refused because the user reached the rate limit',
       registers,
     }),
-  }
-}
-
-/** Counts and times every request by its route pattern (never by raw path: bounded labels). */
-export function measureRequests(metrics: Metrics): MiddlewareHandler<AppEnv> {
-  return async (c, next) => {
-    const started = performance.now()
-    try {
-      await next()
-    } finally {
-      const pattern = routePath(c, -1)
-      const labels = {
-        method: c.req.method,
-        route: !pattern || pattern.endsWith('*') ? 'unmatched' : pattern,
-        status: String(c.res.status),
-      }
-      metrics.httpRequests.inc(labels)
-      metrics.httpDuration.observe(labels, (performance.now() - started) / 1000)
-    }
   }
 }
 

@@ -7,7 +7,7 @@ import {
   type RetrievalResponse,
   type SourceOutcome,
 } from '@oboe/contracts'
-import type { ValidatedAccessToken } from '@oboe/obo-core'
+import type { TokenAcquirer } from '@oboe/obo-core'
 import type { GraphClient } from '../graph/graph-client.ts'
 import { GraphRequestError } from '../graph/graph-request-error.ts'
 import { ProblemError } from '../problems/problem-error.ts'
@@ -16,28 +16,18 @@ import { toProblem } from '../problems/to-problem.ts'
 import { graphScopesFor } from './graph-scopes.ts'
 import { validateFilter } from './validate-filter.ts'
 
-/** The part of obo-core's On-Behalf-Of client the backend uses. */
-export interface OnBehalfOf {
-  acquire(
-    assertion: string,
-    options: { scopes: string[]; claims?: string; correlationId?: string },
-  ): Promise<{ accessToken: string; fromCache: boolean }>
-  /** Forgets a Token B in every cache tier (Graph refused it). */
-  invalidate(assertion: string, options: { scopes: string[]; claims?: string }): Promise<void>
-}
-
 /** Graph refused the Token B itself (expired, revoked, signed by a retired key, CAE). */
 function refusedTokenB(error: unknown): error is GraphRequestError {
   return error instanceof GraphRequestError && error.status === 401
 }
 
 export interface RetrievalContext {
-  obo: OnBehalfOf
+  /** Token B for the request's user (obo-core's acquirer for the validated Token A). */
+  tokens: TokenAcquirer
   graph: GraphClient
   graphScopes: readonly string[]
   /** Graph version the backend calls; some request fields exist on beta only. */
   graphVersion: 'v1.0' | 'beta'
-  accessToken: ValidatedAccessToken
   requestId: string
   signal?: AbortSignal
 }
@@ -72,13 +62,9 @@ export async function runRetrieval(
     ...(dataSource === 'externalItem' && dataSourceConfiguration && { dataSourceConfiguration }),
   }))
 
-  const assertion = context.accessToken.raw
-  const scopes = graphScopesFor(context.graphScopes, sources)
+  const scopes = { scopes: graphScopesFor(context.graphScopes, sources) }
   const ask = async (fresh: boolean) => {
-    const tokenB = await context.obo.acquire(assertion, {
-      scopes,
-      correlationId: context.requestId,
-    })
+    const tokenB = await context.tokens.getToken(scopes, { correlationId: context.requestId })
     const call = {
       accessToken: tokenB.accessToken,
       clientRequestId: context.requestId,
@@ -91,14 +77,14 @@ export async function runRetrieval(
       }
       const outcomes = await context.graph.retrieveBatch(graphRequests, call)
       if (outcomes.some((o) => !o.ok && refusedTokenB(o.error)))
-        await context.obo.invalidate(assertion, { scopes })
+        await context.tokens.invalidate(scopes)
       const failed = outcomes.filter((o) => !o.ok)
       if (failed.length === outcomes.length && failed[0] && !failed[0].ok) throw failed[0].error
       return { kind: 'many' as const, outcomes }
     } catch (error) {
       if (!refusedTokenB(error)) throw error
       // Graph refused this Token B: forget it in every tier, so no later request reuses it.
-      await context.obo.invalidate(assertion, { scopes })
+      await context.tokens.invalidate(scopes)
       // A claims challenge goes back to the client (401 + WWW-Authenticate); a cached token that
       // went bad (revoked, retired signing key) is exchanged again once.
       if (fresh || !tokenB.fromCache || parseClaimsChallenge(error.wwwAuthenticate)) throw error

@@ -14,7 +14,7 @@ import { describeError } from '../problems/describe-error.ts'
 import type { AppEnv } from '../env.ts'
 import type { GraphClient } from '../graph/graph-client.ts'
 import type { Metrics } from '../operations/metrics.ts'
-import type { OnBehalfOf } from '../retrieval/run-retrieval.ts'
+import { requestLog } from '../operations/request-scope.ts'
 import { BEARER, named, ok, onBehalfOfProblems, problem } from './schemas.ts'
 
 const CHAT_PERMISSIONS_NOTE =
@@ -118,7 +118,6 @@ const stream = createRoute({
 /** What Chat needs from the app. */
 export interface ChatDeps {
   config: BackendConfig
-  obo: OnBehalfOf
   graph: GraphClient
   metrics?: Metrics
 }
@@ -126,15 +125,15 @@ export interface ChatDeps {
 /** POST /v1/conversations, …/{id}/chat and …/{id}/chat/stream. */
 export function registerChat(app: OpenAPIHono<AppEnv>, deps: ChatDeps): void {
   const contextOf = (c: Context<AppEnv>): CopilotContext => ({
-    obo: deps.obo,
     graph: deps.graph,
     graphBaseUrl: deps.config.GRAPH_BASE_URL,
     scopes: deps.config.CHAT_GRAPH_SCOPES,
     accessToken: c.get('accessToken'),
+    tokens: c.get('tokens'),
     requestId: c.get('requestId'),
     ...(deps.metrics && { metrics: deps.metrics }),
     onStreamError: (error) =>
-      c.get('log').warn({ error: describeError(error, [], false) }, 'chat stream failed'),
+      requestLog(c).warn({ error: describeError(error, [], false) }, 'chat stream failed'),
   })
   app.openapi(create, async (c) => c.json(await createConversation(contextOf(c)), 201))
   app.openapi(chat, async (c) => {

@@ -57,13 +57,13 @@ const route = createRoute({
 /** POST /v1/retrieval. */
 export function registerRetrieval(
   app: OpenAPIHono<AppEnv>,
-  context: () => Omit<RetrievalContext, 'accessToken' | 'requestId'>,
+  context: () => Omit<RetrievalContext, 'tokens' | 'requestId'>,
 ): void {
   app.openapi(route, async (c) => {
     const request = c.req.valid('json')
     const result = await runRetrieval(request, {
       ...context(),
-      accessToken: c.get('accessToken'),
+      tokens: c.get('tokens'),
       requestId: c.get('requestId'),
       signal: callerSignal(c),
     })

@@ -71,7 +71,7 @@ export function sampleDataSource(name: string): DataSource {
 /** POST /api/copilot/retrieval: the sample's contract on top of the same retrieval path. */
 export function registerSampleRetrieval(
   app: OpenAPIHono<AppEnv>,
-  context: () => Omit<RetrievalContext, 'accessToken' | 'requestId'>,
+  context: () => Omit<RetrievalContext, 'tokens' | 'requestId'>,
 ): void {
   app.openapi(route, async (c) => {
     const body = c.req.valid('json')
@@ -80,7 +80,7 @@ export function registerSampleRetrieval(
       { queryString: body.query, dataSource },
       {
         ...context(),
-        accessToken: c.get('accessToken'),
+        tokens: c.get('tokens'),
         requestId: c.get('requestId'),
         signal: callerSignal(c),
       },

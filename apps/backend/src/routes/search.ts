@@ -3,7 +3,6 @@ import { SearchRequest, SearchResponse, type BackendConfig } from '@oboe/contrac
 import type { AppEnv } from '../env.ts'
 import type { GraphClient } from '../graph/graph-client.ts'
 import type { Metrics } from '../operations/metrics.ts'
-import type { OnBehalfOf } from '../retrieval/run-retrieval.ts'
 import { runSearch } from '../search/run-search.ts'
 import { SearchCursors } from '../search/search-cursor.ts'
 import { BEARER, named, ok, onBehalfOfProblems } from './schemas.ts'
@@ -44,7 +43,6 @@ const route = createRoute({
 /** What Search needs from the app. */
 export interface SearchDeps {
   config: BackendConfig
-  obo: OnBehalfOf
   graph: GraphClient
   metrics?: Metrics
 }
@@ -56,11 +54,11 @@ export function registerSearch(app: OpenAPIHono<AppEnv>, deps: SearchDeps): void
     const result = await runSearch(
       c.req.valid('json'),
       {
-        obo: deps.obo,
         graph: deps.graph,
         graphBaseUrl: deps.config.GRAPH_BASE_URL,
         scopes: deps.config.SEARCH_GRAPH_SCOPES,
         accessToken: c.get('accessToken'),
+        tokens: c.get('tokens'),
         requestId: c.get('requestId'),
       },
       cursors,

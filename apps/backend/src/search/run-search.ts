@@ -69,10 +69,10 @@ export async function runSearch(
     query: request.query,
   }
   const skipToken = request.cursor ? cursors.read(request.cursor, binding) : undefined
-  const tokenB = await context.obo.acquire(context.accessToken.raw, {
-    scopes: [...context.scopes],
-    correlationId: context.requestId,
-  })
+  const tokenB = await context.tokens.getToken(
+    { scopes: [...context.scopes] },
+    { correlationId: context.requestId },
+  )
   const call = {
     token: tokenB.accessToken,
     requestId: context.requestId,

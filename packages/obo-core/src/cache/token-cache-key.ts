@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto'
+import { tokenDigest } from '../validation/token-digest.ts'
 
 /**
  * Sorted, de-duplicated, lower-cased scopes: the same set gives the same key in any order.
@@ -12,9 +13,27 @@ export function normalizeScopes(scopes: readonly string[]): string[] {
   return [...new Set(scopes.map((s) => s.trim().toLowerCase()).filter(Boolean))].sort()
 }
 
+/** Normalized scope lists by their raw text: a service asks for the same few sets every time. */
+const normalizedScopeText = new Map<string, string>()
+const SCOPE_TEXTS_KEPT = 256
+
+function scopeText(scopes: readonly string[]): string {
+  const raw = scopes.join('\n')
+  let text = normalizedScopeText.get(raw)
+  if (text === undefined) {
+    text = normalizeScopes(scopes).join(' ')
+    if (normalizedScopeText.size >= SCOPE_TEXTS_KEPT) normalizedScopeText.clear()
+    normalizedScopeText.set(raw, text)
+  }
+  return text
+}
+
 /**
- * The cache key of an On-Behalf-Of result: base64url(sha256(assertion, client id, scopes,
- * claims)). The assertion never appears in clear; NUL separators keep the parts unambiguous.
+ * The cache key of an On-Behalf-Of result: base64url(sha256(sha256(assertion), client id,
+ * scopes, claims)). The assertion never appears in clear; NUL separators keep the parts
+ * unambiguous. The assertion enters through its own digest so that a request whose Token A the
+ * validator has just hashed passes that digest (`assertionDigest`) instead of hashing ~1.4 KB
+ * again; both ways give the same key.
  *
  * @example
  * ```ts
@@ -26,13 +45,14 @@ export function tokenCacheKey(
   clientId: string,
   scopes: readonly string[],
   claims?: string,
+  assertionDigest: string = tokenDigest(assertion),
 ): string {
   return createHash('sha256')
-    .update(assertion)
+    .update(assertionDigest)
     .update('\0')
     .update(clientId)
     .update('\0')
-    .update(normalizeScopes(scopes).join(' '))
+    .update(scopeText(scopes))
     .update('\0')
     .update(claims ?? '')
     .digest('base64url')

@@ -1,6 +1,7 @@
 import { createAuthorityMetadata, type AuthorityMetadata } from '../authority/authority-metadata.ts'
 import { msalAuthority, type MsalAuthority } from '../authority/msal-authority.ts'
 import { normalizeAuthorityHost } from '../authority/openid-configuration.ts'
+import { ASSERTION_DIGEST } from '../validation/token-digest.ts'
 import { MemoryTokenCache } from '../cache/memory-token-cache.ts'
 import { tokenCacheKey } from '../cache/token-cache-key.ts'
 import type { CachedToken, TokenCache, TokenCacheEvent } from '../cache/token-cache.ts'
@@ -192,7 +193,8 @@ export function createOnBehalfOfClient(options: OnBehalfOfClientOptions): OnBeha
     }
     // A token from another tenant's endpoint (e.g. a guest's) is another cache entry.
     const partition = tenant ? `${options.clientId}|${tenant}` : options.clientId
-    return tokenCacheKey(assertion, partition, request.scopes, request.claims)
+    const digest = (request as { [ASSERTION_DIGEST]?: string })[ASSERTION_DIGEST]
+    return tokenCacheKey(assertion, partition, request.scopes, request.claims, digest)
   }
 
   return {

@@ -1,4 +1,4 @@
-import { jwtVerify, type JWTPayload } from 'jose'
+import { decodeJwt, jwtVerify, type JWTPayload } from 'jose'
 import { createAuthorityMetadata, type AuthorityMetadata } from '../authority/authority-metadata.ts'
 import { normalizeAuthorityHost } from '../authority/openid-configuration.ts'
 import { TokenValidationError } from '../errors/token-validation-error.ts'
@@ -18,6 +18,7 @@ import {
   type SigningKeysState,
 } from './signing-keys.ts'
 import { ValidatedTokenCache, type ValidatedTokenCacheOptions } from './validated-token-cache.ts'
+import { rememberDigest, tokenDigest } from './token-digest.ts'
 
 /**
  * Options of {@link createAccessTokenValidator}. Give `tenantId` or `allowedTenants`.
@@ -82,6 +83,23 @@ export interface ValidatedAccessToken {
   username?: string
   version: '1.0' | '2.0'
   expiresAt: Date
+}
+
+/** What the validated-token cache keeps of an acceptance: neither the token nor its claims. */
+type CachedAcceptance = Omit<ValidatedAccessToken, 'raw' | 'claims'>
+
+/**
+ * A cached acceptance made whole again: `claims` is decoded from the token the first time it is
+ * read (the signature was checked when the acceptance was cached). Keeping the claims object of
+ * every cached token cost ~1 KB of heap per user; few handlers read more than the fields above.
+ */
+function withClaimsOnDemand(accepted: CachedAcceptance & { raw: string }): ValidatedAccessToken {
+  let claims: ValidatedAccessToken['claims'] | undefined
+  return Object.defineProperty(accepted, 'claims', {
+    enumerable: true,
+    configurable: true,
+    get: () => (claims ??= decodeJwt(accepted.raw) as ValidatedAccessToken['claims']),
+  }) as ValidatedAccessToken
 }
 
 /**
@@ -159,7 +177,7 @@ export function createAccessTokenValidator(
   const cache =
     options.validatedTokenCache === false
       ? undefined
-      : new ValidatedTokenCache<Omit<ValidatedAccessToken, 'raw'>>(options.validatedTokenCache)
+      : new ValidatedTokenCache<CachedAcceptance>(options.validatedTokenCache)
   const keySets = new Map<string, SigningKeys>()
   const configuredTenants = allowedTenants ?? [(options.tenantId as string).toLowerCase()]
 
@@ -232,13 +250,19 @@ export function createAccessTokenValidator(
 
   return {
     async validate(token) {
-      const hit = cache?.get(token)
-      if (hit) return { ...hit, raw: token }
-      const validated = await verify(token)
-      if (cache) {
-        const { raw: _raw, ...kept } = validated
-        cache.set(token, kept, validated.expiresAt.getTime())
+      if (!cache) return verify(token)
+      // Hashed once per request: the On-Behalf-Of key reuses it (see token-digest.ts).
+      const digest = tokenDigest(token)
+      const hit = cache.get(token, digest)
+      if (hit) {
+        const validated = withClaimsOnDemand({ ...hit, raw: token })
+        rememberDigest(validated, digest)
+        return validated
       }
+      const validated = await verify(token)
+      const { raw: _raw, claims: _claims, ...kept } = validated
+      cache.set(token, kept, validated.expiresAt.getTime(), digest)
+      rememberDigest(validated, digest)
       return validated
     },
     async ready() {
