@@ -432,6 +432,10 @@ async function main(): Promise<void> {
         const order = servers.map((_, k) => servers[(k + r) % servers.length]!)
         for (const server of order) {
           const pid = server.child.pid!
+          // Each server sat idle while the others ran; its first second of load after idling
+          // costs more CPU per request (seen on every server, most on the largest), so each
+          // measured run comes after one unmeasured second of the same load.
+          await load(server, usersAt, { duration: 1 })
           const counters = await dt.counters()
           const cpuBefore = cpuUs(pid)
           const dtBefore = cpuUs(dtPid)

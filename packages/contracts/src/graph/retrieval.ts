@@ -63,7 +63,13 @@ export const SensitivityLabel = z
     priority: z.number().int().optional(),
     color: z.string().optional(),
   })
-  .transform(({ toolTip, ...rest }) => ({ ...rest, tooltip: rest.tooltip ?? toolTip }))
+  .transform((label): Omit<typeof label, 'toolTip'> => {
+    // Most labels spell it `tooltip` and pass through as parsed; a rest copy of every label of
+    // every hit showed in the gateway's CPU profile.
+    if (label.toolTip === undefined) return label
+    const { toolTip, ...rest } = label
+    return { ...rest, tooltip: rest.tooltip ?? toolTip }
+  })
 export type SensitivityLabel = z.output<typeof SensitivityLabel>
 
 export const RetrievalHit = z.object({

@@ -14,17 +14,21 @@ export function tokenDigest(token: string): string {
   return createHash('sha256').update(token).digest('base64url')
 }
 
-/** The digest computed while validating, per validated-token object (a request's own). */
-const digests = new WeakMap<object, string>()
+/**
+ * Where a validated-token object carries the digest computed while validating it: a symbol
+ * property, invisible to JSON and to `Object.keys`; cheaper than a WeakMap entry per request,
+ * which the collector has to treat as an ephemeron.
+ */
+const DIGEST = Symbol('oboe.tokenDigest')
 
 /** Remembers the digest of the token a validated-token object was made from. */
 export function rememberDigest(validated: object, digest: string): void {
-  digests.set(validated, digest)
+  ;(validated as { [DIGEST]?: string })[DIGEST] = digest
 }
 
 /** The digest remembered for a validated-token object, if the validator computed one. */
 export function rememberedDigest(validated: object): string | undefined {
-  return digests.get(validated)
+  return (validated as { [DIGEST]?: string })[DIGEST]
 }
 
 /**
