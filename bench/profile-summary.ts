@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs'
 
 /**
- * Summarises a V8 .cpuprofile (node --cpu-prof): the share of busy samples per function (self
- * time) and per package, so a profile can be read without DevTools.
+ * Summarises a V8 .cpuprofile (node --cpu-prof) so a profile can be read without DevTools: the
+ * share of busy samples per package, per function (self time), per function with everything it
+ * calls (inclusive), and per nearest function of this repository on the stack (a library call is
+ * charged to the code that made it; that view says which of our steps costs what).
  * Usage: tsx bench/profile-summary.ts <file.cpuprofile> [top=25] [last-seconds]
  * With last-seconds, only the end of the profile counts (e.g. the load, not start-up and warm-up).
  */
