@@ -13,7 +13,9 @@ import { fileURLToPath } from 'node:url'
  */
 const root = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..')
 const cacheDir = join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'oboe', 'node')
-const majors = process.argv.slice(2).length > 0 ? process.argv.slice(2) : ['22', '24']
+// pnpm 10 passes the `--` of `pnpm run test:node-versions -- 22` on to the script.
+const asked = process.argv.slice(2).filter((arg) => arg !== '--')
+const majors = asked.length > 0 ? asked : ['22', '24']
 
 /** The `node` binary of this major, installed from the registry on first use. */
 function nodeBinary(major: string): string {
