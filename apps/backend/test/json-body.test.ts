@@ -79,4 +79,30 @@ describe('the JSON body read from Node’s request under @hono/node-server', () 
     const res = await post(port, [`{"q":"${'x'.repeat(MAX)}"}`], false)
     expect(res.status).toBe(413)
   })
+
+  it('counts a chunked body with Hono’s bodyLimit where there is no Node request (app.request)', async () => {
+    const app = new Hono<AppEnv>()
+    app.use('*', jsonOnly(), limitBody(MAX))
+    app.post('/echo', async (c) => c.json({ received: await c.req.json() }))
+    app.onError((error, c) =>
+      c.json({ code: (error as ProblemError).code }, (error as ProblemError).status as 413),
+    )
+    const streamed = (text: string) =>
+      app.request('/echo', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: new ReadableStream({
+          start(controller) {
+            controller.enqueue(new TextEncoder().encode(text))
+            controller.close()
+          },
+        }),
+        duplex: 'half',
+      } as RequestInit)
+    const small = await streamed('{"q":"VPN"}')
+    expect(small.status).toBe(200)
+    expect(await small.json()).toEqual({ received: { q: 'VPN' } })
+    const large = await streamed(`{"q":"${'x'.repeat(MAX)}"}`)
+    expect(large.status).toBe(413)
+  })
 })

@@ -48,7 +48,7 @@ export function limitBody(maxBytes: number): MiddlewareHandler<AppEnv> {
   const read = bodyReader(maxBytes)
   return async (c, next) => {
     if (withoutBody(c.req.method)) return next()
-    if (await read(c)) await next()
+    if (await read(c, next)) await next()
   }
 }
 
