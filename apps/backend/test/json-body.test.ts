@@ -4,7 +4,7 @@ import { serve, type ServerType } from '@hono/node-server'
 import { Hono } from 'hono'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { AppEnv } from '../src/env.ts'
-import { jsonOnly, limitBody } from '../src/middleware/json-body.ts'
+import { jsonBody } from '../src/middleware/json-body.ts'
 import { type ProblemError } from '../src/problems/problem-error.ts'
 
 const MAX = 1024
@@ -45,7 +45,7 @@ describe('the JSON body read from Node’s request under @hono/node-server', () 
   let port: number
   beforeAll(async () => {
     const app = new Hono<AppEnv>()
-    app.use('*', jsonOnly(), limitBody(MAX))
+    app.use('*', jsonBody(MAX))
     app.post('/echo', async (c) => c.json({ received: await c.req.json() }))
     app.onError((error, c) =>
       c.json({ code: (error as ProblemError).code }, (error as ProblemError).status as 413),
@@ -82,7 +82,7 @@ describe('the JSON body read from Node’s request under @hono/node-server', () 
 
   it('counts a chunked body with Hono’s bodyLimit where there is no Node request (app.request)', async () => {
     const app = new Hono<AppEnv>()
-    app.use('*', jsonOnly(), limitBody(MAX))
+    app.use('*', jsonBody(MAX))
     app.post('/echo', async (c) => c.json({ received: await c.req.json() }))
     app.onError((error, c) =>
       c.json({ code: (error as ProblemError).code }, (error as ProblemError).status as 413),

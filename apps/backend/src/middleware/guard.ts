@@ -1,8 +1,8 @@
+import { oboAuth } from '@oboe/obo-core/hono'
 import type { WebApi } from '@oboe/obo-core'
 import type { Context, MiddlewareHandler } from 'hono'
-import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import type { AppEnv } from '../env.ts'
-import { bodyReader, requireJson, withoutBody } from './json-body.ts'
+import { jsonBody } from './json-body.ts'
 
 export interface GuardOptions {
   /** obo-core's entry point: `authenticate` validates Token A. */
@@ -13,32 +13,22 @@ export interface GuardOptions {
 }
 
 /**
- * Everything a protected route checks before its handler, in this order and in one middleware
- * (one async layer of Hono's chain instead of four): Token A validated through obo-core's
- * `authenticate` (a refusal is answered with its problem+json and `WWW-Authenticate`, like
- * obo-core's Hono adapter, with the request id added), then the per-user rate limit, then a JSON
- * content type and the body size. No body is read and no upstream call is made before Token A
- * is valid. Sets `accessToken` and `tokens` as the adapter does.
+ * Everything a protected route checks before its handler, in this order and as one layer of
+ * Hono's chain (each layer is an async frame, a closure and a promise per request): Token A
+ * through obo-core's Hono adapter (a refusal is answered with its problem+json and
+ * `WWW-Authenticate`, with the request id added; `accessToken` and `tokens` are set), then the
+ * per-user rate limit, then a JSON content type and the body size. No body is read and no
+ * upstream call is made before Token A is valid. The steps are called in turn, not composed.
  */
 export function guard(options: GuardOptions): MiddlewareHandler<AppEnv> {
-  const { api, limit } = options
-  const readBody = bodyReader(options.maxBodyBytes)
-  return async (c, next) => {
-    const auth = await api.authenticate(c.req.header('authorization'))
-    if (!auth.ok) {
-      const { problem } = auth
-      for (const [name, value] of Object.entries(problem.headers)) c.header(name, value)
-      c.header('content-type', 'application/problem+json')
-      return c.body(
-        JSON.stringify({ requestId: c.get('requestId'), ...problem.body }),
-        problem.status as ContentfulStatusCode,
-      )
-    }
-    c.set('accessToken', auth.token)
-    c.set('tokens', auth.tokens)
-    if (limit) await limit(c)
-    if (withoutBody(c.req.method)) return next()
-    requireJson(c)
-    if (await readBody(c, next)) await next()
-  }
+  const { limit } = options
+  const authenticated = oboAuth(options.api, {
+    extendProblem: (c) => ({ requestId: c.get('requestId') as string | undefined }),
+  }) as unknown as MiddlewareHandler<AppEnv>
+  const body = jsonBody(options.maxBodyBytes)
+  return (c, next) =>
+    authenticated(c, async () => {
+      if (limit) await limit(c)
+      await body(c, next)
+    })
 }

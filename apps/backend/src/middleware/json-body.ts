@@ -1,5 +1,5 @@
 import { IncomingMessage } from 'node:http'
-import type { Context, MiddlewareHandler } from 'hono'
+import type { MiddlewareHandler } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import type { AppEnv } from '../env.ts'
 import { ProblemError } from '../problems/problem-error.ts'
@@ -8,59 +8,17 @@ const JSON_TYPE = /^application\/(?:[\w.+-]*\+)?json\s*(?:;|$)/i
 
 const WITHOUT_BODY = new Set(['GET', 'HEAD', 'OPTIONS', 'DELETE'])
 
-/** Whether the method carries no body (nothing to check or read). */
-export function withoutBody(method: string): boolean {
-  return WITHOUT_BODY.has(method)
-}
-
-/** Throws 415 unless the request says its body is JSON. */
-export function requireJson(c: Context): void {
-  const type = c.req.header('content-type')
-  if (!type || !JSON_TYPE.test(type)) {
-    throw new ProblemError({
-      status: 415,
-      code: 'unsupported_media_type',
-      title: 'Unsupported media type',
-      detail: `Content-Type ${type ? `"${type.slice(0, 80)}"` : '(none)'} is not accepted; the body must be JSON.`,
-      fix: 'Send the body as JSON with Content-Type: application/json.',
-      headers: { accept: 'application/json' },
-    })
-  }
-}
-
-/** Rejects a body that is not JSON with 415, before anything reads it. */
-export function jsonOnly(): MiddlewareHandler<AppEnv> {
-  return async (c, next) => {
-    if (!withoutBody(c.req.method)) requireJson(c)
-    await next()
-  }
-}
-
 /**
- * Rejects bodies over `maxBytes` with 413. Under @hono/node-server the body is read straight
- * from Node's IncomingMessage and handed to Hono's body cache, so `c.req.json()` parses it
- * without @hono/node-server building a WHATWG Request (body stream, AbortController) around it:
- * that Request cost ~12 % of the CPU of a cached retrieval. Elsewhere (app.request() in tests,
- * other runtimes) Hono's bodyLimit counts the WHATWG body. Node's HTTP parser holds a body to
- * its Content-Length, so that header is checked first; a chunked body is counted as it is read.
+ * A JSON body within `maxBytes`, checked before anything reads it: 415 unless the Content-Type
+ * is JSON, 413 over the size. Under @hono/node-server the body is read straight from Node's
+ * IncomingMessage and handed to Hono's body cache, so `c.req.json()` parses it without
+ * @hono/node-server building a WHATWG Request (body stream, AbortController) around it: that
+ * Request cost ~12 % of the CPU of a cached retrieval. Elsewhere (app.request() in tests, other
+ * runtimes) Hono's bodyLimit counts the WHATWG body. Node's HTTP parser holds a body to its
+ * Content-Length, so that header is checked first; a chunked body is counted as it is read.
+ * Methods without a body pass through. The request guard calls it as its last step.
  */
-export function limitBody(maxBytes: number): MiddlewareHandler<AppEnv> {
-  const read = bodyReader(maxBytes)
-  return async (c, next) => {
-    if (withoutBody(c.req.method)) return next()
-    if (await read(c, next)) await next()
-  }
-}
-
-/**
- * The body check of {@link limitBody} as a function: resolves `true` once the body is within
- * `maxBytes` and cached for `c.req.json()`, throws 413 otherwise. Where the body cannot be read
- * from Node's request it resolves `false` after Hono's counting bodyLimit has run the rest of
- * the chain itself (so the caller must not call `next` again).
- */
-export function bodyReader(
-  maxBytes: number,
-): (c: Context, next?: () => Promise<void>) => Promise<boolean> {
+export function jsonBody(maxBytes: number): MiddlewareHandler<AppEnv> {
   const tooLarge = () =>
     new ProblemError({
       status: 413,
@@ -75,19 +33,29 @@ export function bodyReader(
       throw tooLarge()
     },
   })
-  return async (c, next = async () => undefined) => {
+  return async (c, next) => {
+    if (WITHOUT_BODY.has(c.req.method)) return next()
+    const type = c.req.header('content-type')
+    if (!type || !JSON_TYPE.test(type)) {
+      throw new ProblemError({
+        status: 415,
+        code: 'unsupported_media_type',
+        title: 'Unsupported media type',
+        detail: `Content-Type ${type ? `"${type.slice(0, 80)}"` : '(none)'} is not accepted; the body must be JSON.`,
+        fix: 'Send the body as JSON with Content-Type: application/json.',
+        headers: { accept: 'application/json' },
+      })
+    }
     const length = c.req.header('content-length')
     if (length !== undefined && Number(length) > maxBytes) throw tooLarge()
     const incoming = (c.env as { incoming?: unknown } | undefined)?.incoming
     if (!(incoming instanceof IncomingMessage)) {
-      if (length !== undefined) return true
-      await counting(c, next)
-      return false
+      return length === undefined ? counting(c, next) : next()
     }
     const text = await readBody(incoming, maxBytes, tooLarge)
     // Hono's HonoRequest answers json()/text() from this cache before touching the raw Request.
     ;(c.req.bodyCache as { text?: Promise<string> }).text = Promise.resolve(text)
-    return true
+    await next()
   }
 }
 
