@@ -38,6 +38,17 @@ const WARMUP_S = Number(process.env.BENCH_WARMUP_S ?? 6)
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 3)
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32)
 const CONCURRENCY = 24
+/** BENCH_THREADS=1: also print each server's CPU per request by thread (main, GC helpers, libuv pool). */
+const THREADS = process.env.BENCH_THREADS === '1'
+const STRACE = process.env.BENCH_STRACE === '1'
+const PERF = process.env.BENCH_PERF
+/**
+ * BENCH_COMPARE=<another build's main.mjs, e.g. dist-a/main.mjs>: an A/B of the gateway. That
+ * build runs as a fourth server ("compare") on the fixed upstream, in the same rounds; the table
+ * shows it and the log its CPU ratio to this build's. BENCH_PEER=0 leaves the (slow) peer out.
+ */
+const COMPARE = process.env.BENCH_COMPARE
+const PEER = process.env.BENCH_PEER !== '0'
 const QUERY = JSON.stringify({
   queryString: 'How do I set up the corporate VPN?',
   dataSource: 'sharePoint',
@@ -67,7 +78,7 @@ const t0 = Date.now()
 const log = (line: string) =>
   console.error(`[backend bench ${((Date.now() - t0) / 1000).toFixed(0)}s] ${line}`)
 
-type ServerName = 'backend' | 'floor' | 'peer'
+type ServerName = 'backend' | 'floor' | 'peer' | 'compare'
 interface Server {
   name: ServerName
   child: ChildProcess
@@ -117,6 +128,68 @@ function cpuUs(pid: number): number {
   return ((Number(fields[11]) + Number(fields[12])) * 1e6) / TICKS_PER_SECOND
 }
 
+/** CPU µs of each thread of a process by thread name (main, V8 workers, libuv pool), summed per name. */
+function threadCpuUs(pid: number): Map<string, number> {
+  const byName = new Map<string, number>()
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8')
+      const name =
+        tid === String(pid) ? 'main' : stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'))
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+      const us = ((Number(fields[11]) + Number(fields[12])) * 1e6) / TICKS_PER_SECOND
+      byName.set(name, (byName.get(name) ?? 0) + us)
+    } catch {
+      // the thread ended while listing
+    }
+  }
+  return byName
+}
+
+/**
+ * BENCH_STRACE=1: counts the server's system calls (all threads) during a run with `strace -c`;
+ * the returned function stops it and answers calls per syscall name. strace slows the server:
+ * read the counts, not that run's CPU.
+ */
+async function traceSyscalls(pid: number): Promise<() => Promise<Map<string, number>>> {
+  const child = spawn('strace', ['-c', '-f', '-p', String(pid)], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  })
+  let out = ''
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()))
+  await new Promise((resolve) => setTimeout(resolve, 500))
+  return () =>
+    new Promise((resolve) => {
+      child.once('exit', () => {
+        const calls = new Map<string, number>()
+        for (const line of out.split('\n')) {
+          const m = /^\s*[\d.]+\s+[\d.]+\s+\d+\s+(\d+)\s+(?:\d+\s+)?(\w+)$/.exec(line)
+          if (m && m[2] !== 'total') calls.set(m[2]!, Number(m[1]))
+        }
+        resolve(calls)
+      })
+      child.kill('SIGINT')
+    })
+}
+
+/**
+ * BENCH_PERF=<dir>: samples the server's CPU (on-CPU time only, unlike V8's profiler, which also
+ * charges time the thread sat preempted) with `perf record -g` during each measured run.
+ * Read with `perf report -i <file> --no-children --sort dso,sym`; start the servers with
+ * BENCH_NODE_FLAGS=--perf-basic-prof so that JavaScript frames have names.
+ */
+async function perfRecord(pid: number, file: string): Promise<() => Promise<void>> {
+  const child = spawn('perf', ['record', '-F', '1999', '-g', '-p', String(pid), '-o', file], {
+    stdio: 'ignore',
+  })
+  await new Promise((resolve) => setTimeout(resolve, 300))
+  return () =>
+    new Promise((resolve) => {
+      child.once('exit', () => resolve())
+      child.kill('SIGINT')
+    })
+}
+
 function rssMb(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8')
   return round(Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024)
@@ -152,7 +225,9 @@ function startProcess(
     ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF]
     : []
   const tsx = script.endsWith('.mjs') ? [] : ['--import', 'tsx']
-  const child = spawn(process.execPath, [...profile, ...tsx, script], {
+  // e.g. BENCH_NODE_FLAGS=--perf-basic-prof, so that BENCH_PERF's samples name JavaScript frames.
+  const flags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean)
+  const child = spawn(process.execPath, [...profile, ...flags, ...tsx, script], {
     cwd: backendRoot,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -204,6 +279,7 @@ function load(
     url: `${server.url}/v1/retrieval`,
     connections: CONNECTIONS,
     ...size,
+
     timeout: 60,
     requests: [
       {
@@ -356,10 +432,13 @@ async function main(): Promise<void> {
     })
     const upstreams = { fixed: responder.url, 'dev-tenant': dt.url }
     const common = { NODE_EXTRA_CA_CERTS: caFile, HOST: '127.0.0.1', PORT: '0' }
-    const startBackend = async (graph: string): Promise<Server> => ({
-      name: 'backend',
+    const startBackend = async (
+      graph: string,
+      name: 'backend' | 'compare' = 'backend',
+    ): Promise<Server> => ({
+      name,
       tokens: tokenAs,
-      ...(await startProcess('dist/main.mjs', {
+      ...(await startProcess(name === 'compare' ? COMPARE! : 'dist/main.mjs', {
         ...common,
         GRAPH_BASE_URL: graph,
         TENANT_ID: dt.tenantId,
@@ -397,17 +476,19 @@ async function main(): Promise<void> {
       })),
     })
 
-    const [backendFixed, floorFixed, backendDt, floorDt] = await Promise.all([
+    const [backendFixed, floorFixed, backendDt, floorDt, compareFixed] = await Promise.all([
       startBackend(upstreams.fixed),
       startFloor(upstreams.fixed),
       startBackend(upstreams['dev-tenant']),
       startFloor(upstreams['dev-tenant']),
+      COMPARE ? startBackend(upstreams.fixed, 'compare') : undefined,
     ])
     log(
       `backend pid ${backendFixed.child.pid} (fixed upstream), ${backendDt.child.pid} (dev tenant); floor ${floorFixed.child.pid}, ${floorDt.child.pid}`,
     )
     log('warming the backends: one request per user (each exchanges its Token B once)')
     await warm(backendFixed, maxUsers)
+    if (compareFixed) await warm(compareFixed, maxUsers)
     if (UPSTREAMS.includes('dev-tenant')) await warm(backendDt, DEV_TENANT_USERS)
     const exchangesBefore = (await dt.counters())['token:obo'] ?? 0
     const rssStart = rssMb(backendFixed.child.pid!)
@@ -438,9 +519,17 @@ async function main(): Promise<void> {
           await load(server, usersAt, { duration: 1 })
           const counters = await dt.counters()
           const cpuBefore = cpuUs(pid)
+          const threadsBefore = THREADS ? threadCpuUs(pid) : undefined
+          const strace = STRACE ? await traceSyscalls(pid) : undefined
+          const perf = PERF
+            ? await perfRecord(pid, `${PERF}/${server.name}.${usersAt}.${r}.data`)
+            : undefined
           const dtBefore = cpuUs(dtPid)
           const result = await load(server, usersAt, { amount: amounts.get(server)! })
           const cpu = cpuUs(pid) - cpuBefore
+          const threadsAfter = threadsBefore && threadCpuUs(pid)
+          const syscalls = strace && (await strace())
+          await perf?.()
           const dtCpu = cpuUs(dtPid) - dtBefore
           const requests = result.requests.total
           const after = await dt.counters()
@@ -463,6 +552,25 @@ async function main(): Promise<void> {
             run.devTenantCpuUsPerGraphCall = round(dtCpu / Math.max(1, delta('graph:retrieval')))
           }
           runs.push(run)
+          if (syscalls) {
+            const per = [...syscalls]
+              .sort((a, b) => b[1] - a[1])
+              .map(([name, calls]) => `${name} ${round(calls / Math.max(1, requests), 2)}`)
+            log(`  ${server.name} syscalls per request: ${per.join(', ')}`)
+          }
+          if (threadsBefore && threadsAfter) {
+            const per = [...threadsAfter]
+              .map(
+                ([name, us]) =>
+                  [
+                    name,
+                    round((us - (threadsBefore.get(name) ?? 0)) / Math.max(1, requests)),
+                  ] as const,
+              )
+              .filter(([, us]) => us > 0)
+              .map(([name, us]) => `${name} ${us}`)
+            log(`  ${server.name} threads, µs CPU/req: ${per.join(', ')}`)
+          }
           log(
             `${upstream} ${usersAt} users round ${r} ${server.name}: ${run.cpuUsPerRequest} µs CPU/req, ${run.rps} req/s, p50 ${run.p50} ms, p99 ${run.p99} ms, errors ${run.errors}, exchanges ${run.exchanges}` +
               (run.devTenantCpuUsPerGraphCall !== undefined
@@ -474,15 +582,22 @@ async function main(): Promise<void> {
     }
 
     for (const level of LEVELS) {
-      const peer = await startPeer(upstreams.fixed, level)
-      log(`peer pid ${peer.child.pid} with ${level} users in its msal-node cache`)
-      await measure([backendFixed, floorFixed, peer], level, 'fixed')
-      await stop(peer.child)
+      const peer = PEER ? await startPeer(upstreams.fixed, level) : undefined
+      if (peer) log(`peer pid ${peer.child.pid} with ${level} users in its msal-node cache`)
+      const servers = [backendFixed, floorFixed, compareFixed, peer].filter(
+        (s): s is Server => s !== undefined,
+      )
+      await measure(servers, level, 'fixed')
+      if (peer) await stop(peer.child)
     }
     const rssEnd = rssMb(backendFixed.child.pid!)
     if (UPSTREAMS.includes('dev-tenant')) {
-      const peerDt = await startPeer(upstreams['dev-tenant'], DEV_TENANT_USERS)
-      await measure([backendDt, floorDt, peerDt], DEV_TENANT_USERS, 'dev-tenant')
+      const peerDt = PEER ? await startPeer(upstreams['dev-tenant'], DEV_TENANT_USERS) : undefined
+      await measure(
+        [backendDt, floorDt, peerDt].filter((s): s is Server => s !== undefined),
+        DEV_TENANT_USERS,
+        'dev-tenant',
+      )
     }
     const exchangesDuringLoad = ((await dt.counters())['token:obo'] ?? 0) - exchangesBefore
 
@@ -497,8 +612,9 @@ async function main(): Promise<void> {
     const table: Record<string, Record<string, unknown>> = {}
     for (const upstream of ['fixed', 'dev-tenant'] as const) {
       for (const users of upstream === 'fixed' ? LEVELS : [DEV_TENANT_USERS]) {
-        for (const server of ['backend', 'floor', 'peer'] as const) {
+        for (const server of ['backend', 'floor', 'peer', 'compare'] as const) {
           const rs = select(server, users, upstream)
+          if (rs.length === 0) continue
           table[`${upstream} ${users} ${server}`] = {
             cpu_us_per_request: med(rs, 'cpuUsPerRequest'),
             cpu_spread: spread(rs, 'cpuUsPerRequest'),
@@ -586,6 +702,13 @@ async function main(): Promise<void> {
     ]
     console.error(`\n${lines.join('\n')}\n`)
     console.error(JSON.stringify(metrics, null, 2))
+    if (COMPARE) {
+      for (const level of LEVELS) {
+        console.error(
+          `compare (${COMPARE}) at ${level} users: ${ratio('compare', 'backend', level)}× this build's CPU per request, ${ratio('compare', 'floor', level)}× the floor's (this build: ${ratio('backend', 'floor', level)}×)`,
+        )
+      }
+    }
     if (process.env.BENCH_OUT)
       writeFileSync(process.env.BENCH_OUT, JSON.stringify({ metrics, notes }, null, 2))
   } finally {

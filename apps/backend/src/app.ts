@@ -127,14 +127,14 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.use(SAMPLE_RETRIEVAL_PATH, sampleBearerRequired(), guarded)
   app.use('/v1/*', guarded)
 
-  const retrievalContext = () => ({
+  const retrievalSettings = {
     graph: deps.graph,
     graphScopes: config.GRAPH_SCOPES,
     graphVersion: config.GRAPH_API_VERSION,
-  })
+  }
   registerHealth(app)
-  registerSampleRetrieval(app, retrievalContext)
-  registerRetrieval(app, retrievalContext)
+  registerSampleRetrieval(app, retrievalSettings)
+  registerRetrieval(app, retrievalSettings)
   registerSearch(app, { ...deps, metrics })
   registerChat(app, { ...deps, metrics })
   registerMe(app)

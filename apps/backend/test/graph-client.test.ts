@@ -4,6 +4,7 @@ import { once } from 'node:events'
 import { startDevTenant, type DevTenant } from '@oboe/dev-tenant/testing'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { createGraphClient, type GraphClient } from '../src/graph/graph-client.ts'
+import { CallerGone } from '../src/graph/caller-signal.ts'
 import { GraphRequestError } from '../src/graph/graph-request-error.ts'
 
 /** A loopback HTTP server whose handler each test sets; counts requests. */
@@ -40,6 +41,7 @@ function graphError(res: ServerResponse, status: number, code: string, headers =
 }
 
 const call = { token: 'token-b', requestId: '11111111-2222-3333-4444-555555555555' }
+const retrievalCall = { accessToken: call.token, clientRequestId: call.requestId }
 
 describe('the Graph client against the dev tenant (HTTPS, its CA trusted explicitly)', () => {
   let devTenant: DevTenant
@@ -249,6 +251,37 @@ describe('the Graph client against a loopback upstream', () => {
     const error = (await pending) as GraphRequestError
     expect(error.message).toBe('The Graph call was cancelled')
     await closed
+  })
+
+  it("closes the upstream request at once when the routes' CallerGone signal aborts, and cuts a Retry-After wait short", async () => {
+    upstream.handle(() => undefined)
+    const gone = new CallerGone()
+    const pending = graph
+      .retrieve({ queryString: 'q', dataSource: 'sharePoint' }, { ...retrievalCall, signal: gone })
+      .catch((e: unknown) => e)
+    while (upstream.requests.length === 0) await new Promise((r) => setTimeout(r, 5))
+    const closed = once(upstream.requests[0]!.socket, 'close')
+    gone.abort(new DOMException('The caller went away', 'AbortError'))
+    expect(((await pending) as GraphRequestError).message).toBe('The Graph call was cancelled')
+    await closed
+
+    // Graph says to come back in 2 s (within the deadline, so the client waits): the wait ends
+    // when the caller goes away, and no further attempt is made.
+    upstream.handle((_req, res) => graphError(res, 429, 'TooManyRequests', { 'retry-after': '2' }))
+    const waiting = new CallerGone()
+    const started = Date.now()
+    const waited = graph
+      .retrieve(
+        { queryString: 'q', dataSource: 'sharePoint' },
+        { ...retrievalCall, signal: waiting },
+      )
+      .catch((e: unknown) => e)
+    while (upstream.requests.length < 2) await new Promise((r) => setTimeout(r, 5))
+    await new Promise((r) => setTimeout(r, 50))
+    waiting.abort(new DOMException('The caller went away', 'AbortError'))
+    expect(await waited).toBeInstanceOf(GraphRequestError)
+    expect(Date.now() - started).toBeLessThan(1_000)
+    expect(upstream.requests).toHaveLength(2)
   })
 
   it('streams the body chunk by chunk after a 2xx status', async () => {

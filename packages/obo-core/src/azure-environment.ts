@@ -21,9 +21,9 @@ export function fromAzureEnvironment(
       `Set ${missing.join(', ')}: the tenant, client id and client secret Value of the API's app registration.`,
     )
   return {
-    ...(env.AZURE_AUTHORITY_HOST && { authorityHost: env.AZURE_AUTHORITY_HOST }),
     tenantId: env.AZURE_TENANT_ID as string,
     clientId: env.AZURE_CLIENT_ID as string,
     credential: { clientSecret: env.AZURE_CLIENT_SECRET as string },
+    ...(env.AZURE_AUTHORITY_HOST && { authorityHost: env.AZURE_AUTHORITY_HOST }),
   }
 }

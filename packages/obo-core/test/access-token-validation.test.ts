@@ -1,3 +1,4 @@
+import { setFlagsFromString } from 'node:v8'
 import { createHmac, generateKeyPairSync, type KeyObject } from 'node:crypto'
 import { Hono } from 'hono'
 import { SignJWT, exportJWK } from 'jose'
@@ -621,6 +622,36 @@ describe('validator policies', () => {
     await new Promise((r) => setTimeout(r, 2_100))
     expect(await code(long.validate(shortLived))).toBe('token_expired')
     await long.close()
+    await validator.close()
+  })
+
+  it('hands out every validated token with one hidden class, claims read on demand, never the token in JSON', async () => {
+    // V8's own check (what the inline caches of the code reading a token compare): a token from a
+    // cache hit of a Node 20 spread-and-define had a hidden class of its own on every request.
+    setFlagsFromString('--allow-natives-syntax')
+    const sameMap = new Function('a', 'b', 'return %HaveSameMap(a, b)') as (
+      a: object,
+      b: object,
+    ) => boolean
+    const validator = createAccessTokenValidator(validatorOptions())
+    const other = await sign({
+      ...tokenAClaims(t.url),
+      oid: '1a2b3c4d-0002-4b00-8000-000000000c0c',
+    })
+    const fresh = await validator.validate(validToken)
+    const hits = [
+      await validator.validate(validToken),
+      await validator.validate(other),
+      await validator.validate(validToken),
+      await validator.validate(other),
+    ]
+    for (const hit of hits) expect(sameMap(hit, fresh)).toBe(true)
+    expect(hits[1]!.objectId).toBe('1a2b3c4d-0002-4b00-8000-000000000c0c')
+    expect(hits[0]!.claims.oid).toBe(fresh.objectId)
+    expect(Object.keys(fresh)).not.toContain('claims')
+    const json = JSON.stringify(fresh)
+    expect(json).not.toContain(validToken)
+    expect(JSON.parse(json)).toMatchObject({ tenantId: fresh.tenantId, objectId: fresh.objectId })
     await validator.close()
   })
 

@@ -1,4 +1,5 @@
 import type { TokenAcquirer, ValidatedAccessToken } from '@oboe/obo-core'
+import type { CancelSignal } from '../graph/caller-signal.ts'
 import type { GraphClient } from '../graph/graph-client.ts'
 import type { Metrics } from '../operations/metrics.ts'
 
@@ -13,7 +14,7 @@ export interface CopilotContext {
   scopes: readonly string[]
   accessToken: ValidatedAccessToken
   requestId: string
-  signal?: AbortSignal
+  signal?: CancelSignal
   metrics?: Metrics
   /** Told of a failure after a stream started (it can no longer change the status), for the log. */
   onStreamError?: (error: unknown) => void

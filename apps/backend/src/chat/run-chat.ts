@@ -31,7 +31,7 @@ export async function chatToken(
 
 /** Graph's chat body: the request as it is, with UTC when the client gave no location. */
 export function graphChatRequest(request: ChatRequest): GraphChatRequest {
-  return { ...request, locationHint: request.locationHint ?? { timeZone: 'UTC' } }
+  return Object.assign({}, request, { locationHint: request.locationHint ?? { timeZone: 'UTC' } })
 }
 
 /** The conversation path of an id from the URL, which must not reach Graph as a path change. */

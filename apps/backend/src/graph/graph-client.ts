@@ -9,6 +9,7 @@ import {
   type RetrievalHit,
 } from '@oboe/contracts'
 import { Pool, type Dispatcher } from 'undici'
+import type { CancelSignal } from './caller-signal.ts'
 import { graphHttpError, toGraphRequestError } from './graph-errors.ts'
 import { GraphRequestError } from './graph-request-error.ts'
 import { parseRetryAfter } from './retry-after.ts'
@@ -40,7 +41,7 @@ export interface GraphCallOptions {
   /** Sent as `client-request-id` so Graph's logs and ours can be joined. */
   clientRequestId: string
   /** Aborted when the caller goes away: the upstream request is closed at once. */
-  signal?: AbortSignal
+  signal?: CancelSignal
 }
 
 /** One generic Graph call, for endpoints the client has no typed method for. */
@@ -53,7 +54,7 @@ export interface GraphJsonRequest {
   token: string
   /** Sent as `client-request-id`. */
   requestId: string
-  signal?: AbortSignal
+  signal?: CancelSignal
   /** Metrics label for the statuses of this call, e.g. `search`. */
   operation: string
 }
@@ -70,7 +71,7 @@ export interface GraphStreamRequest {
   body: unknown
   token: string
   requestId: string
-  signal?: AbortSignal
+  signal?: CancelSignal
   operation: string
 }
 
@@ -112,7 +113,7 @@ interface Attempt {
   body: string | undefined
   token: string
   requestId: string
-  signal: AbortSignal | undefined
+  signal: CancelSignal | undefined
   operation: string
   /** Longest silence between two chunks of the body; a JSON answer gets the per-attempt timeout. */
   idleMs?: number
@@ -131,7 +132,7 @@ export function createGraphClient(options: GraphClientOptions): GraphClient {
   const origin = base.origin
   const prefix = `${base.pathname.replace(/\/$/, '')}/${options.version}/`
   const pool = new Pool(origin, {
-    ...(options.connections !== undefined && { connections: options.connections }),
+    connections: options.connections ?? null,
     ...(options.ca && { connect: { ca: [...rootCertificates, options.ca] } }),
   })
   const maxRetries = options.maxRetries ?? 3
@@ -180,7 +181,7 @@ export function createGraphClient(options: GraphClientOptions): GraphClient {
         const left = deadlineAt - Date.now()
         const retryable = isNetworkError(error) && !attempt.signal?.aborted
         if (retryable && retry < maxRetries && left > options.timeoutMs / 2) {
-          await wait(backoff(retry), attempt.signal)
+          await waitOrCancel(backoff(retry), attempt.signal)
           continue
         }
         throw toGraphRequestError(error)
@@ -194,7 +195,7 @@ export function createGraphClient(options: GraphClientOptions): GraphClient {
         if (waitMs + 250 < deadlineAt - Date.now()) {
           // The failed attempt's body is not needed: release it so its connection is reused.
           await response.body.dump().catch(() => undefined)
-          await wait(waitMs, attempt.signal)
+          await waitOrCancel(waitMs, attempt.signal)
           continue
         }
       }
@@ -305,8 +306,9 @@ export function createGraphClient(options: GraphClientOptions): GraphClient {
           request.path,
           request.body,
           {
-            ...call,
-            ...(request.signal && { signal: request.signal }),
+            accessToken: call.accessToken,
+            clientRequestId: call.clientRequestId,
+            signal: request.signal,
           },
           request.operation,
         ),
@@ -327,7 +329,8 @@ export function createGraphClient(options: GraphClientOptions): GraphClient {
         request.operation,
       )
       // A streamed answer may pause between events longer than one attempt's timeout.
-      const response = await send({ ...attempt, idleMs: options.deadlineMs })
+      attempt.idleMs = options.deadlineMs
+      const response = await send(attempt)
       return {
         status: response.statusCode,
         headers: response.headers,
@@ -346,7 +349,16 @@ function backoff(retry: number): number {
   return Math.min(BACKOFF_LIMIT_MS, 300 * 2 ** retry)
 }
 
-function wait(ms: number, signal: AbortSignal | undefined): Promise<void> {
+/** A wait between attempts; a caller that goes away ends it with the same error as a cancelled call. */
+async function waitOrCancel(ms: number, signal: CancelSignal | undefined): Promise<void> {
+  try {
+    await wait(ms, signal)
+  } catch (error) {
+    throw toGraphRequestError(error)
+  }
+}
+
+function wait(ms: number, signal: CancelSignal | undefined): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason)
     const onAbort = () => {

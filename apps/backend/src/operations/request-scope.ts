@@ -88,7 +88,7 @@ export function requestScope(options: RequestScopeOptions): MiddlewareHandler<Ap
       const failure = failures.take(c.req.raw)
       // The request's line comes from the app's logger with the id among its fields: a child
       // logger per request is made only when something else logs for it (requestLog).
-      if (failure) logger[failure.level]({ ...fields, ...failure.fields }, failure.message)
+      if (failure) logger[failure.level](Object.assign(fields, failure.fields), failure.message)
       else logger.info(fields, 'request')
     }
   }

@@ -1,7 +1,11 @@
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi'
 import type { AppEnv } from '../env.ts'
 import { callerSignal } from '../graph/caller-signal.ts'
-import { runRetrieval, type RetrievalContext } from '../retrieval/run-retrieval.ts'
+import {
+  retrievalContext,
+  runRetrieval,
+  type RetrievalSettings,
+} from '../retrieval/run-retrieval.ts'
 import { BEARER, ok, onBehalfOfProblems, schemas } from './schemas.ts'
 
 const route = createRoute({
@@ -55,18 +59,17 @@ const route = createRoute({
 })
 
 /** POST /v1/retrieval. */
-export function registerRetrieval(
-  app: OpenAPIHono<AppEnv>,
-  context: () => Omit<RetrievalContext, 'tokens' | 'requestId'>,
-): void {
+export function registerRetrieval(app: OpenAPIHono<AppEnv>, settings: RetrievalSettings): void {
   app.openapi(route, async (c) => {
     const request = c.req.valid('json')
-    const result = await runRetrieval(request, {
-      ...context(),
-      tokens: c.get('tokens'),
-      requestId: c.get('requestId'),
-      signal: callerSignal(c),
-    })
+    const result = await runRetrieval(
+      request,
+      retrievalContext(settings, {
+        tokens: c.get('tokens'),
+        requestId: c.get('requestId'),
+        signal: callerSignal(c),
+      }),
+    )
     return c.json(result, 200)
   })
 }

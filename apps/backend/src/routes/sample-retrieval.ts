@@ -4,7 +4,11 @@ import type { MiddlewareHandler } from 'hono'
 import type { AppEnv } from '../env.ts'
 import { ProblemError } from '../problems/problem-error.ts'
 import { callerSignal } from '../graph/caller-signal.ts'
-import { runRetrieval, type RetrievalContext } from '../retrieval/run-retrieval.ts'
+import {
+  retrievalContext,
+  runRetrieval,
+  type RetrievalSettings,
+} from '../retrieval/run-retrieval.ts'
 import { BEARER, ok, onBehalfOfProblems, schemas } from './schemas.ts'
 
 export const SAMPLE_RETRIEVAL_PATH = '/api/copilot/retrieval'
@@ -34,8 +38,10 @@ const route = createRoute({
     200: ok(schemas.SampleRetrievalResponse, "Hits in the sample's format", true),
     ...onBehalfOfProblems,
     401: {
+      // eslint-disable-next-line no-restricted-syntax -- module level: evaluated once
       ...onBehalfOfProblems[401],
       content: {
+        // eslint-disable-next-line no-restricted-syntax -- module level: evaluated once
         ...onBehalfOfProblems[401].content,
         'application/json': { schema: schemas.SampleErrorResponse },
       },
@@ -71,19 +77,18 @@ export function sampleDataSource(name: string): DataSource {
 /** POST /api/copilot/retrieval: the sample's contract on top of the same retrieval path. */
 export function registerSampleRetrieval(
   app: OpenAPIHono<AppEnv>,
-  context: () => Omit<RetrievalContext, 'tokens' | 'requestId'>,
+  settings: RetrievalSettings,
 ): void {
   app.openapi(route, async (c) => {
     const body = c.req.valid('json')
     const dataSource = sampleDataSource(body.dataSource)
     const result = await runRetrieval(
       { queryString: body.query, dataSource },
-      {
-        ...context(),
+      retrievalContext(settings, {
         tokens: c.get('tokens'),
         requestId: c.get('requestId'),
         signal: callerSignal(c),
-      },
+      }),
     )
     return c.json(
       {

@@ -77,12 +77,11 @@ export async function runSearch(
     token: tokenB.accessToken,
     requestId: context.requestId,
     operation: 'search',
-    ...(context.signal && { signal: context.signal }),
+    signal: context.signal,
   }
-  const oneDrive = {
-    ...(request.filterExpression !== undefined && { filterExpression: request.filterExpression }),
-    ...(request.resourceMetadataNames && { resourceMetadataNames: request.resourceMetadataNames }),
-  }
+  const oneDrive: NonNullable<NonNullable<GraphSearchRequest['dataSources']>['oneDrive']> = {}
+  if (request.filterExpression !== undefined) oneDrive.filterExpression = request.filterExpression
+  if (request.resourceMetadataNames) oneDrive.resourceMetadataNames = request.resourceMetadataNames
   const graphRequest: GraphSearchRequest = {
     query: request.query,
     ...(request.pageSize !== undefined && { pageSize: request.pageSize }),
@@ -90,14 +89,14 @@ export async function runSearch(
   }
   const { body } = skipToken
     ? await context.graph.json({
-        ...call,
         method: 'GET',
         path: `${betaUrl(context.graphBaseUrl, 'copilot/searchNextPage')}?$skipToken=${encodeURIComponent(skipToken)}`,
+        ...call,
       })
     : await context.graph.json({
-        ...call,
         method: 'POST',
         path: betaUrl(context.graphBaseUrl, 'copilot/search'),
+        ...call,
         body: graphRequest,
       })
   const parsed = GraphSearchResponse.safeParse(body)

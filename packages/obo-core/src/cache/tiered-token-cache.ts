@@ -65,10 +65,7 @@ export class TieredTokenCache implements TokenCache {
   constructor(options: TieredTokenCacheOptions) {
     this.memory =
       options.memory ??
-      new MemoryTokenCache({
-        ...(options.maxEntries !== undefined && { maxEntries: options.maxEntries }),
-        ...(options.maxBytes !== undefined && { maxBytes: options.maxBytes }),
-      })
+      new MemoryTokenCache({ maxEntries: options.maxEntries, maxBytes: options.maxBytes })
     this.distributed = options.distributed
     this.#retryAfterMs = options.retryDistributedAfterMs ?? 5_000
     this.#onEvent = options.onEvent

@@ -50,9 +50,9 @@ export function problemResponse(
   problem: ProblemResponse,
   extra: Record<string, unknown> = {},
 ): Response {
-  return new Response(JSON.stringify({ ...extra, ...problem.body }), {
+  return new Response(JSON.stringify(Object.assign({}, extra, problem.body)), {
     status: problem.status,
-    headers: { ...problem.headers, 'content-type': 'application/problem+json' },
+    headers: Object.assign({}, problem.headers, { 'content-type': 'application/problem+json' }),
   })
 }
 
@@ -61,7 +61,7 @@ function sendProblem(c: Context, problem: ProblemResponse, extra: Record<string,
   for (const [name, value] of Object.entries(problem.headers)) c.header(name, value)
   c.header('content-type', 'application/problem+json')
   return c.body(
-    JSON.stringify({ ...extra, ...problem.body }),
+    JSON.stringify(Object.assign({}, extra, problem.body)),
     problem.status as ContentfulStatusCode,
   )
 }

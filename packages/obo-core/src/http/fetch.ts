@@ -44,7 +44,10 @@ export function createFetch(
     // `connect.ca` replaces the default roots, so keep Node's bundled ones next to the extra CA.
     const dispatcher = new Agent({ connect: { ca: [...rootCertificates, ca] } })
     const trusting = (input: string, init?: RequestInit) =>
-      undiciFetch(input, { ...(init as object), dispatcher }) as unknown as Promise<Response>
+      undiciFetch(
+        input,
+        Object.assign({}, init, { dispatcher }) as Parameters<typeof undiciFetch>[1],
+      ) as unknown as Promise<Response>
     // The agent keeps connections open: close() lets a short-lived process exit at once.
     return Object.assign(trusting, { close: () => dispatcher.close() })
   }

@@ -31,10 +31,10 @@ export type AuthenticatedHandler = (
 ) => unknown
 
 function send(res: ServerResponse, problem: ProblemResponse): void {
-  res.writeHead(problem.status, {
-    ...problem.headers,
-    'content-type': 'application/problem+json',
-  })
+  res.writeHead(
+    problem.status,
+    Object.assign({}, problem.headers, { 'content-type': 'application/problem+json' }),
+  )
   res.end(JSON.stringify(problem.body))
 }
 

@@ -19,12 +19,7 @@ export function tokenDigest(token: string): string {
  * property, invisible to JSON and to `Object.keys`; cheaper than a WeakMap entry per request,
  * which the collector has to treat as an ephemeron.
  */
-const DIGEST = Symbol('oboe.tokenDigest')
-
-/** Remembers the digest of the token a validated-token object was made from. */
-export function rememberDigest(validated: object, digest: string): void {
-  ;(validated as { [DIGEST]?: string })[DIGEST] = digest
-}
+export const DIGEST = Symbol('oboe.tokenDigest')
 
 /** The digest remembered for a validated-token object, if the validator computed one. */
 export function rememberedDigest(validated: object): string | undefined {
