@@ -18,6 +18,7 @@ import { requestScope } from './operations/request-scope.ts'
 import { registerOperations, type ReadinessCheck } from './operations/operations-routes.ts'
 import { FailureLog, describeFailure } from './operations/failure-log.ts'
 import { signingKeysCheck } from './operations/signing-keys-check.ts'
+import { invalidRequest } from './problems/invalid-request.ts'
 import { ProblemError } from './problems/problem-error.ts'
 import { problemResponse } from './problems/problem-response.ts'
 import { authorizationUriFor, toProblem } from './problems/to-problem.ts'
@@ -174,21 +175,6 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.onError(onError)
 
   return app
-}
-
-function invalidRequest(issues: { path: PropertyKey[]; message: string }[]): ProblemError {
-  const errors = issues.map((i) => ({
-    path: i.path.map(String).join('.') || '(body)',
-    message: i.message,
-  }))
-  return new ProblemError({
-    status: 400,
-    code: 'invalid_request',
-    title: 'Invalid request',
-    detail: errors.map((e) => `${e.path}: ${e.message}`).join('; '),
-    fix: 'Correct the fields named in `errors` (see /docs for the schema).',
-    errors,
-  })
 }
 
 function fromHttpException(error: HTTPException): ProblemError {

@@ -13,5 +13,7 @@ export interface AppEnv {
     logger: Logger
     /** The request's child logger, made by `requestLog(c)` on first use. */
     log?: Logger
+    /** The JSON body's text, read by the request guard from Node's request (see jsonBody). */
+    bodyText?: string
   }
 }

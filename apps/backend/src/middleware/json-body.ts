@@ -53,7 +53,9 @@ export function jsonBody(maxBytes: number): MiddlewareHandler<AppEnv> {
       return length === undefined ? counting(c, next) : next()
     }
     const text = await readBody(incoming, maxBytes, tooLarge)
-    // Hono's HonoRequest answers json()/text() from this cache before touching the raw Request.
+    // For the routes' validJson; and Hono's HonoRequest answers json()/text() from this cache
+    // before touching the raw Request.
+    c.set('bodyText', text)
     ;(c.req.bodyCache as { text?: Promise<string> }).text = Promise.resolve(text)
     await next()
   }

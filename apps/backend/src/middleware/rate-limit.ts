@@ -2,6 +2,7 @@ import type { Context } from 'hono'
 import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible'
 import type { AppEnv } from '../env.ts'
 import { requestLog } from '../operations/request-scope.ts'
+import { setResponseHeader } from '../operations/response-header.ts'
 import { ProblemError } from '../problems/problem-error.ts'
 
 export interface RateLimitOptions {
@@ -50,10 +51,11 @@ export function rateLimitPerUser(options: RateLimitOptions): (c: Context<AppEnv>
         },
       })
     }
-    c.header(
+    setResponseHeader(
+      c,
       'ratelimit',
       `limit=${options.points}, remaining=${result.remainingPoints}, reset=${Math.ceil(result.msBeforeNext / 1000)}`,
     )
-    c.header('ratelimit-policy', policy)
+    setResponseHeader(c, 'ratelimit-policy', policy)
   }
 }

@@ -6,6 +6,7 @@ import type { AppEnv } from '../env.ts'
 import type { FailureLog } from './failure-log.ts'
 import { ShuttingDownError, type Lifecycle } from './lifecycle.ts'
 import type { Metrics } from './metrics.ts'
+import { setResponseHeader } from './response-header.ts'
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
@@ -53,8 +54,8 @@ export function requestScope(options: RequestScopeOptions): MiddlewareHandler<Ap
     const started = performance.now()
     const id = requestIdOf(c.req.header('client-request-id'), c.req.header('x-request-id'))
     c.set('requestId', id)
-    c.header('x-request-id', id)
-    c.header('client-request-id', id)
+    setResponseHeader(c, 'x-request-id', id)
+    setResponseHeader(c, 'client-request-id', id)
     c.set('logger', logger)
     const entered = lifecycle.enter()
     try {

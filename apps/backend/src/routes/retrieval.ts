@@ -6,6 +6,7 @@ import {
   runRetrieval,
   type RetrievalSettings,
 } from '../retrieval/run-retrieval.ts'
+import { openapiWithJsonBody, validJson } from './json-route.ts'
 import { BEARER, ok, onBehalfOfProblems, schemas } from './schemas.ts'
 
 const route = createRoute({
@@ -60,8 +61,8 @@ const route = createRoute({
 
 /** POST /v1/retrieval. */
 export function registerRetrieval(app: OpenAPIHono<AppEnv>, settings: RetrievalSettings): void {
-  app.openapi(route, async (c) => {
-    const request = c.req.valid('json')
+  openapiWithJsonBody(app, route, async (c) => {
+    const request = await validJson(c, schemas.RetrievalRequest)
     const result = await runRetrieval(
       request,
       retrievalContext(settings, {

@@ -9,6 +9,7 @@ import {
   runRetrieval,
   type RetrievalSettings,
 } from '../retrieval/run-retrieval.ts'
+import { openapiWithJsonBody, validJson } from './json-route.ts'
 import { BEARER, ok, onBehalfOfProblems, schemas } from './schemas.ts'
 
 export const SAMPLE_RETRIEVAL_PATH = '/api/copilot/retrieval'
@@ -79,8 +80,8 @@ export function registerSampleRetrieval(
   app: OpenAPIHono<AppEnv>,
   settings: RetrievalSettings,
 ): void {
-  app.openapi(route, async (c) => {
-    const body = c.req.valid('json')
+  openapiWithJsonBody(app, route, async (c) => {
+    const body = await validJson(c, schemas.SampleRetrievalRequest)
     const dataSource = sampleDataSource(body.dataSource)
     const result = await runRetrieval(
       { queryString: body.query, dataSource },

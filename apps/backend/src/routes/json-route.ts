@@ -1,0 +1,45 @@
+import type { OpenAPIHono, RouteConfig, RouteHandler } from '@hono/zod-openapi'
+import type { Context } from 'hono'
+import { HTTPException } from 'hono/http-exception'
+import type { z } from 'zod'
+import type { AppEnv } from '../env.ts'
+import { invalidRequest } from '../problems/invalid-request.ts'
+
+/**
+ * Registers a route with a JSON body: the OpenAPI document gets the whole route, body schema
+ * included, but the handler is added without @hono/zod-openapi's body validators (a media-type
+ * gate repeating the guard's 415, and a validator that parses asynchronously): two more layers of
+ * Hono's chain, each an async frame, a closure and a promise per request. The handler validates
+ * its body with {@link validJson}, with the same answers (400 for malformed JSON, 400
+ * `invalid_request` naming each field).
+ */
+export function openapiWithJsonBody<R extends RouteConfig>(
+  app: OpenAPIHono<AppEnv>,
+  route: R,
+  handler: RouteHandler<Omit<R, 'request'> & RouteConfig, AppEnv>,
+): void {
+  app.openAPIRegistry.registerPath(route)
+  const { request: _validatedInTheHandler, ...withoutBody } = route
+  app.openapi({ hide: true, ...withoutBody } as Omit<R, 'request'> & RouteConfig, handler)
+}
+
+/**
+ * The request's JSON body, validated by `schema` synchronously (the text is already read by the
+ * request guard). Malformed JSON is a 400 as Hono's validator words it; a body that does not
+ * match is a 400 `invalid_request` with every issue.
+ */
+export async function validJson<S extends z.ZodType>(
+  c: Context<AppEnv>,
+  schema: S,
+): Promise<z.output<S>> {
+  const text = c.get('bodyText') ?? (await c.req.text())
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch {
+    throw new HTTPException(400, { message: 'Malformed JSON in request body' })
+  }
+  const parsed = schema.safeParse(json)
+  if (!parsed.success) throw invalidRequest(parsed.error.issues)
+  return parsed.data
+}
