@@ -54,10 +54,17 @@ export function callerSignal(c: Context): CancelSignal | undefined {
   const outgoing = (c.env as { outgoing?: unknown } | undefined)?.outgoing
   if (!(outgoing instanceof ServerResponse)) return undefined
   const signal = new CallerGone()
-  outgoing.once('close', () => {
-    if (!outgoing.writableFinished) {
-      signal.abort(new DOMException('The caller went away', 'AbortError'))
-    }
-  })
+  // One module-level listener, the signal kept on the response: no closure per request.
+  ;(outgoing as ServerResponse & { [SIGNAL]?: CallerGone })[SIGNAL] = signal
+  outgoing.on('close', abortUnlessAnswered)
   return signal
+}
+
+const SIGNAL = Symbol('oboe.callerSignal')
+
+/** A response's 'close' (emitted once): the caller went away unless the answer was written. */
+function abortUnlessAnswered(this: ServerResponse & { [SIGNAL]?: CallerGone }): void {
+  if (!this.writableFinished) {
+    this[SIGNAL]?.abort(new DOMException('The caller went away', 'AbortError'))
+  }
 }
