@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { signIn, startDevTenant } from '@oboe/dev-tenant/testing'
-import { repoRoot, tenantApps, type DevTenant } from '@oboe/testkit'
+import { backendNodeFlags, repoRoot, tenantApps, type DevTenant } from '@oboe/testkit'
 
 /**
  * The README's production path, as written: its build and deploy commands (the deploy folder in a
@@ -67,6 +67,9 @@ describe('the README production path', () => {
       'cd ../oboe-backend && node dist/main.mjs',
     ])
     expect(imageRuntime().cmd).toEqual(['node', 'dist/main.mjs'])
+    // The image's NODE_OPTIONS are the V8 flags of `npm start`, which the bench measures.
+    expect(imageRuntime().env.NODE_OPTIONS?.split(' ')).toEqual(backendNodeFlags())
+    expect(backendNodeFlags()).toContain('--max-semi-space-size=32')
     expect(dockerfile).toMatch(/^USER node$/m)
     expect(dockerfile).toMatch(/^HEALTHCHECK .*\n?.*\/healthz/m)
   })

@@ -9,6 +9,7 @@ import { startDevTenant, type DevTenant } from '@oboe/dev-tenant/testing'
 import autocannon from 'autocannon'
 import { writeBenchTenantFile } from '../../../packages/obo-core/bench/bench-tenant.ts'
 import { ensureAppBuilt } from '../../../tooling/scripts/ensure-built.mjs'
+import { backendNodeFlags } from '../../../tooling/testkit/src/stack.ts'
 
 /**
  * The gateway at the cost of its work, side by side in one run against the same upstream:
@@ -226,7 +227,17 @@ function startProcess(
     : []
   const tsx = script.endsWith('.mjs') ? [] : ['--import', 'tsx']
   // e.g. BENCH_NODE_FLAGS=--perf-basic-prof, so that BENCH_PERF's samples name JavaScript frames.
-  const flags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean)
+  const flags = [
+    // The backend (and an A/B build of it) with the V8 flags of its start script, as production.
+    ...(script.endsWith('main.mjs') ? backendNodeFlags() : []),
+    ...(
+      (script === COMPARE && process.env.BENCH_COMPARE_NODE_FLAGS) ||
+      process.env.BENCH_NODE_FLAGS ||
+      ''
+    )
+      .split(' ')
+      .filter(Boolean),
+  ]
   const child = spawn(process.execPath, [...profile, ...flags, ...tsx, script], {
     cwd: backendRoot,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
@@ -677,7 +688,7 @@ async function main(): Promise<void> {
       rounds: ROUNDS,
       duration_s_per_run: DURATION_S,
       warmup_s_per_server_and_level: WARMUP_S,
-      backend_command: 'node dist/main.mjs (as in production)',
+      backend_command: `node ${[...backendNodeFlags(), 'dist/main.mjs'].join(' ')} (as npm start and the image run it)`,
       connections: CONNECTIONS,
       clock_ticks_per_second: TICKS_PER_SECOND,
       backend_log_level: process.env.BENCH_LOG_LEVEL ?? 'info',

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { createServer, type AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -17,6 +17,19 @@ export const repoRoot = resolve(fileURLToPath(new URL('.', import.meta.url)), '.
 export const tsx = join(repoRoot, 'node_modules/.bin/tsx')
 export const oboeBin = join(repoRoot, 'apps/frontend-cli/bin/oboe.mjs')
 export const backendDir = builtApps.backend.dir
+
+/**
+ * The node flags of the backend's `start` script (apps/backend/package.json), which the image
+ * sets as NODE_OPTIONS: the tests and the bench run the backend as production does.
+ */
+export function backendNodeFlags(): string[] {
+  const start = (
+    JSON.parse(readFileSync(join(backendDir, 'package.json'), 'utf8')) as {
+      scripts: { start: string }
+    }
+  ).scripts.start
+  return /\bnode\s+(.*?)\s*dist\/main\.mjs/.exec(start)?.[1]?.split(/\s+/).filter(Boolean) ?? []
+}
 
 /** Rebuilds the backend and the CLI when a source is newer than their dist (vitest globalSetup). */
 export function buildApps(): void {
@@ -60,7 +73,7 @@ export interface Backend {
   stop(): Promise<void>
 }
 
-/** Starts the built backend (`node dist/main.mjs`, as `pnpm start`) on a free port against the dev tenant. */
+/** Starts the built backend (`node <flags> dist/main.mjs`, as `pnpm start`) on a free port against the dev tenant. */
 export async function startBackend(
   devTenant: DevTenant,
   env: Record<string, string> = {},
@@ -68,7 +81,7 @@ export async function startBackend(
   const apps = tenantApps(devTenant.tenant)
   const output: string[] = []
   ensureAppBuilt('backend')
-  const child = spawn(process.execPath, ['dist/main.mjs'], {
+  const child = spawn(process.execPath, [...backendNodeFlags(), 'dist/main.mjs'], {
     cwd: backendDir,
     env: {
       PATH: process.env.PATH ?? '',
