@@ -50,6 +50,12 @@ const PERF = process.env.BENCH_PERF
  */
 const COMPARE = process.env.BENCH_COMPARE
 const PEER = process.env.BENCH_PEER !== '0'
+/**
+ * BENCH_RATE=<requests per second>: every server gets the same offered rate instead of as many
+ * requests as it can answer (pick one below the backend's saturation); CPU per request at equal
+ * load, without the batching a faster server gets from a busier event loop.
+ */
+const RATE = Number(process.env.BENCH_RATE ?? 0)
 const QUERY = JSON.stringify({
   queryString: 'How do I set up the corporate VPN?',
   dataSource: 'sharePoint',
@@ -132,6 +138,10 @@ function cpuUs(pid: number): number {
 /** CPU µs of each thread of a process by thread name (main, V8 workers, libuv pool), summed per name. */
 function threadCpuUs(pid: number): Map<string, number> {
   const byName = new Map<string, number>()
+  // The whole process's time in user and in kernel mode, next to the threads'.
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+  byName.set('(user)', (Number(fields[11]) * 1e6) / TICKS_PER_SECOND)
+  byName.set('(kernel)', (Number(fields[12]) * 1e6) / TICKS_PER_SECOND)
   for (const tid of readdirSync(`/proc/${pid}/task`)) {
     try {
       const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8')
@@ -290,6 +300,7 @@ function load(
     url: `${server.url}/v1/retrieval`,
     connections: CONNECTIONS,
     ...size,
+    ...(RATE > 0 && { overallRate: RATE }),
 
     timeout: 60,
     requests: [
