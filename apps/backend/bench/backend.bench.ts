@@ -129,27 +129,36 @@ function median(xs: number[]): number {
 }
 const round = (n: number, digits = 1) => Number(n.toFixed(digits))
 
+/** The name and the user and kernel CPU µs of a /proc stat file (a process's or a thread's). */
+function statTimes(file: string): { name: string; user: number; kernel: number } {
+  const stat = readFileSync(file, 'utf8')
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  return {
+    name: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')),
+    user: (Number(fields[11]) * 1e6) / TICKS_PER_SECOND,
+    kernel: (Number(fields[12]) * 1e6) / TICKS_PER_SECOND,
+  }
+}
+
 /** CPU time (user + system) a process has used, in µs. */
 function cpuUs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
-  return ((Number(fields[11]) + Number(fields[12])) * 1e6) / TICKS_PER_SECOND
+  const { user, kernel } = statTimes(`/proc/${pid}/stat`)
+  return user + kernel
 }
 
 /** CPU µs of each thread of a process by thread name (main, V8 workers, libuv pool), summed per name. */
 function threadCpuUs(pid: number): Map<string, number> {
-  const byName = new Map<string, number>()
   // The whole process's time in user and in kernel mode, next to the threads'.
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
-  byName.set('(user)', (Number(fields[11]) * 1e6) / TICKS_PER_SECOND)
-  byName.set('(kernel)', (Number(fields[12]) * 1e6) / TICKS_PER_SECOND)
+  const whole = statTimes(`/proc/${pid}/stat`)
+  const byName = new Map([
+    ['(user)', whole.user],
+    ['(kernel)', whole.kernel],
+  ])
   for (const tid of readdirSync(`/proc/${pid}/task`)) {
     try {
-      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8')
-      const name =
-        tid === String(pid) ? 'main' : stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'))
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-      const us = ((Number(fields[11]) + Number(fields[12])) * 1e6) / TICKS_PER_SECOND
-      byName.set(name, (byName.get(name) ?? 0) + us)
+      const thread = statTimes(`/proc/${pid}/task/${tid}/stat`)
+      const name = tid === String(pid) ? 'main' : thread.name
+      byName.set(name, (byName.get(name) ?? 0) + thread.user + thread.kernel)
     } catch {
       // the thread ended while listing
     }

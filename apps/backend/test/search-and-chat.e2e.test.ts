@@ -137,6 +137,18 @@ describe('Chat through the gateway', () => {
     expect(turn.message.attributions?.length).toBeGreaterThan(0)
   })
 
+  it('refuses a conversation id outside its pattern and a body without message, naming the field, before calling Graph', async () => {
+    const before = await counter(devTenant, 'graph:chat')
+    const badId = await post('/v1/conversations/a%20b/chat', ask('hello'), tokenA.alice)
+    expect(badId.status).toBe(400)
+    expect(Problem.parse(await badId.json()).errors?.[0]?.path).toBe('id')
+    const id = await conversation()
+    const noMessage = await post(`/v1/conversations/${id}/chat`, { text: 'hello' }, tokenA.alice)
+    expect(noMessage.status).toBe(400)
+    expect(Problem.parse(await noMessage.json()).errors?.[0]?.path).toBe('message')
+    expect(await counter(devTenant, 'graph:chat')).toBe(before)
+  })
+
   it('streams deltas whose concatenation is the final text, citations matching attributions, and heartbeats', async () => {
     const id = await conversation()
     const res = await post(

@@ -15,6 +15,7 @@ import type { AppEnv } from '../env.ts'
 import type { GraphClient } from '../graph/graph-client.ts'
 import type { Metrics } from '../operations/metrics.ts'
 import { requestLog } from '../operations/request-scope.ts'
+import { openapiWithJsonBody, validJson } from './json-route.ts'
 import { BEARER, named, ok, onBehalfOfProblems, problem } from './schemas.ts'
 
 const CHAT_PERMISSIONS_NOTE =
@@ -136,14 +137,27 @@ export function registerChat(app: OpenAPIHono<AppEnv>, deps: ChatDeps): void {
       requestLog(c).warn({ error: describeError(error, [], false) }, 'chat stream failed'),
   })
   app.openapi(create, async (c) => c.json(await createConversation(contextOf(c)), 201))
-  app.openapi(chat, async (c) => {
+  openapiWithJsonBody(app, chat, async (c) => {
     const { id } = c.req.valid('param')
-    return c.json(await chatOnce(contextOf(c), id, c.req.valid('json')), 200)
+    return c.json(
+      await chatOnce(
+        contextOf(c),
+        id,
+        await validJson(c, chatBody.content['application/json'].schema),
+      ),
+      200,
+    )
   })
-  app.openapi(stream, async (c) => {
+  openapiWithJsonBody(app, stream, async (c) => {
     const { id } = c.req.valid('param')
-    return (await relayChatStream(c, contextOf(c), id, c.req.valid('json'), {
-      heartbeatSeconds: deps.config.CHAT_HEARTBEAT_SECONDS,
-    })) as never
+    return (await relayChatStream(
+      c,
+      contextOf(c),
+      id,
+      await validJson(c, chatBody.content['application/json'].schema),
+      {
+        heartbeatSeconds: deps.config.CHAT_HEARTBEAT_SECONDS,
+      },
+    )) as never
   })
 }

@@ -5,22 +5,28 @@ import type { z } from 'zod'
 import type { AppEnv } from '../env.ts'
 import { invalidRequest } from '../problems/invalid-request.ts'
 
+/** A route as it is added to Hono: the same, without its body (the handler validates it). */
+type WithoutBody<R extends RouteConfig> = Omit<R, 'request'> & {
+  request: Omit<NonNullable<R['request']>, 'body'>
+} & RouteConfig
+
 /**
- * Registers a route with a JSON body: the OpenAPI document gets the whole route, body schema
- * included, but the handler is added without @hono/zod-openapi's body validators (a media-type
- * gate repeating the guard's 415, and a validator that parses asynchronously): two more layers of
- * Hono's chain, each an async frame, a closure and a promise per request. The handler validates
- * its body with {@link validJson}, with the same answers (400 for malformed JSON, 400
- * `invalid_request` naming each field).
+ * Registers a route with a required JSON body: the OpenAPI document gets the whole route, body
+ * schema included, but the handler is added without @hono/zod-openapi's body validators (a
+ * media-type gate repeating the guard's 415, and a validator that parses asynchronously): two
+ * more layers of Hono's chain, each an async frame, a closure and a promise per request. Path,
+ * query and header parameters keep their validators. The handler validates its body with
+ * {@link validJson}, with the same answers (400 for malformed JSON, 400 `invalid_request` naming
+ * each field).
  */
 export function openapiWithJsonBody<R extends RouteConfig>(
   app: OpenAPIHono<AppEnv>,
   route: R,
-  handler: RouteHandler<Omit<R, 'request'> & RouteConfig, AppEnv>,
+  handler: RouteHandler<WithoutBody<R>, AppEnv>,
 ): void {
   app.openAPIRegistry.registerPath(route)
-  const { request: _validatedInTheHandler, ...withoutBody } = route
-  app.openapi({ hide: true, ...withoutBody } as Omit<R, 'request'> & RouteConfig, handler)
+  const { body: _validatedInTheHandler, ...parameters } = route.request ?? {}
+  app.openapi({ hide: true, ...route, request: parameters } as WithoutBody<R>, handler)
 }
 
 /**

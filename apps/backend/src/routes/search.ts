@@ -5,6 +5,7 @@ import type { GraphClient } from '../graph/graph-client.ts'
 import type { Metrics } from '../operations/metrics.ts'
 import { runSearch } from '../search/run-search.ts'
 import { SearchCursors } from '../search/search-cursor.ts'
+import { openapiWithJsonBody, validJson } from './json-route.ts'
 import { BEARER, named, ok, onBehalfOfProblems } from './schemas.ts'
 
 const route = createRoute({
@@ -50,9 +51,9 @@ export interface SearchDeps {
 /** POST /v1/search. */
 export function registerSearch(app: OpenAPIHono<AppEnv>, deps: SearchDeps): void {
   const cursors = new SearchCursors(deps.config.BACKEND_CLIENT_SECRET)
-  app.openapi(route, async (c) => {
+  openapiWithJsonBody(app, route, async (c) => {
     const result = await runSearch(
-      c.req.valid('json'),
+      await validJson(c, SearchRequest),
       {
         graph: deps.graph,
         graphBaseUrl: deps.config.GRAPH_BASE_URL,
