@@ -44,12 +44,20 @@ const THREADS = process.env.BENCH_THREADS === '1'
 const STRACE = process.env.BENCH_STRACE === '1'
 const PERF = process.env.BENCH_PERF
 /**
- * BENCH_COMPARE=<another build's main.mjs, e.g. dist-a/main.mjs>: an A/B of the gateway. That
- * build runs as a fourth server ("compare") on the fixed upstream, in the same rounds; the table
- * shows it and the log its CPU ratio to this build's. BENCH_PEER=0 leaves the (slow) peer out.
+ * BENCH_COMPARE=<other builds' main.mjs, comma-separated, e.g. dist-a/main.mjs>: an A/B (or A/B/C)
+ * of the gateway. Each build runs as one more server ("compare <path>") on the fixed upstream, in
+ * the same rounds; the table shows it and the log its CPU ratio to this build's. BENCH_PEER=0
+ * leaves the (slow) peer out.
  */
-const COMPARE = process.env.BENCH_COMPARE
+const COMPARES = (process.env.BENCH_COMPARE ?? '').split(',').filter(Boolean)
 const PEER = process.env.BENCH_PEER !== '0'
+/**
+ * BENCH_PAIRED=1: in each round every server is loaded at the same time (each by its own
+ * connections) instead of one after another, so a slow or fast spell of the machine hits all of
+ * them alike; for A/B runs with BENCH_COMPARE. CPU per request is still each process's own. Not
+ * what the figures of record use: there the servers do not compete for the two cores.
+ */
+const PAIRED = process.env.BENCH_PAIRED === '1'
 /**
  * BENCH_RATE=<requests per second>: every server gets the same offered rate instead of as many
  * requests as it can answer (pick one below the backend's saturation); CPU per request at equal
@@ -85,7 +93,7 @@ const t0 = Date.now()
 const log = (line: string) =>
   console.error(`[backend bench ${((Date.now() - t0) / 1000).toFixed(0)}s] ${line}`)
 
-type ServerName = 'backend' | 'floor' | 'peer' | 'compare'
+type ServerName = 'backend' | 'floor' | 'peer' | `compare ${string}`
 interface Server {
   name: ServerName
   child: ChildProcess
@@ -250,7 +258,7 @@ function startProcess(
     // The backend (and an A/B build of it) with the V8 flags of its start script, as production.
     ...(script.endsWith('main.mjs') ? backendNodeFlags() : []),
     ...(
-      (script === COMPARE && process.env.BENCH_COMPARE_NODE_FLAGS) ||
+      (COMPARES.includes(script) && process.env.BENCH_COMPARE_NODE_FLAGS) ||
       process.env.BENCH_NODE_FLAGS ||
       ''
     )
@@ -463,13 +471,11 @@ async function main(): Promise<void> {
     })
     const upstreams = { fixed: responder.url, 'dev-tenant': dt.url }
     const common = { NODE_EXTRA_CA_CERTS: caFile, HOST: '127.0.0.1', PORT: '0' }
-    const startBackend = async (
-      graph: string,
-      name: 'backend' | 'compare' = 'backend',
-    ): Promise<Server> => ({
-      name,
+    /** This build, or with `compare` another build's main.mjs. */
+    const startBackend = async (graph: string, compare?: string): Promise<Server> => ({
+      name: compare === undefined ? 'backend' : `compare ${compare}`,
       tokens: tokenAs,
-      ...(await startProcess(name === 'compare' ? COMPARE! : 'dist/main.mjs', {
+      ...(await startProcess(compare ?? 'dist/main.mjs', {
         ...common,
         GRAPH_BASE_URL: graph,
         TENANT_ID: dt.tenantId,
@@ -507,19 +513,19 @@ async function main(): Promise<void> {
       })),
     })
 
-    const [backendFixed, floorFixed, backendDt, floorDt, compareFixed] = await Promise.all([
+    const [backendFixed, floorFixed, backendDt, floorDt, ...comparesFixed] = await Promise.all([
       startBackend(upstreams.fixed),
       startFloor(upstreams.fixed),
       startBackend(upstreams['dev-tenant']),
       startFloor(upstreams['dev-tenant']),
-      COMPARE ? startBackend(upstreams.fixed, 'compare') : undefined,
+      ...COMPARES.map((script) => startBackend(upstreams.fixed, script)),
     ])
     log(
       `backend pid ${backendFixed.child.pid} (fixed upstream), ${backendDt.child.pid} (dev tenant); floor ${floorFixed.child.pid}, ${floorDt.child.pid}`,
     )
     log('warming the backends: one request per user (each exchanges its Token B once)')
     await warm(backendFixed, maxUsers)
-    if (compareFixed) await warm(compareFixed, maxUsers)
+    for (const compare of comparesFixed) await warm(compare, maxUsers)
     if (UPSTREAMS.includes('dev-tenant')) await warm(backendDt, DEV_TENANT_USERS)
     const exchangesBefore = (await dt.counters())['token:obo'] ?? 0
     const rssStart = rssMb(backendFixed.child.pid!)
@@ -539,7 +545,36 @@ async function main(): Promise<void> {
         const rate = warmUp.requests.total / warmUp.duration
         amounts.set(server, Math.max(CONNECTIONS * 2, Math.round(rate * DURATION_S)))
       }
-      for (let r = 1; r <= ROUNDS; r++) {
+      for (let r = 1; PAIRED && r <= ROUNDS; r++) {
+        // All servers under load at once: each round's drift on the machine hits all alike.
+        await Promise.all(servers.map((server) => load(server, usersAt, { duration: 1 })))
+        const before = servers.map((server) => cpuUs(server.child.pid!))
+        const results = await Promise.all(
+          servers.map((server) => load(server, usersAt, { duration: DURATION_S })),
+        )
+        servers.forEach((server, k) => {
+          const result = results[k]!
+          const requests = result.requests.total
+          const run: Run = {
+            server: server.name,
+            users: usersAt,
+            upstream,
+            round: r,
+            requests,
+            cpuUsPerRequest: round((cpuUs(server.child.pid!) - before[k]!) / Math.max(1, requests)),
+            p50: result.latency.p50,
+            p99: result.latency.p99,
+            errors: result.errors + result.timeouts + result.non2xx,
+            rps: round(requests / result.duration),
+            exchanges: 0,
+          }
+          runs.push(run)
+          log(
+            `${upstream} ${usersAt} users round ${r} ${server.name} (paired): ${run.cpuUsPerRequest} µs CPU/req`,
+          )
+        })
+      }
+      for (let r = 1; !PAIRED && r <= ROUNDS; r++) {
         // Rotate the order each round, so drift and noise on the machine hit all alike.
         const order = servers.map((_, k) => servers[(k + r) % servers.length]!)
         for (const server of order) {
@@ -615,7 +650,7 @@ async function main(): Promise<void> {
     for (const level of LEVELS) {
       const peer = PEER ? await startPeer(upstreams.fixed, level) : undefined
       if (peer) log(`peer pid ${peer.child.pid} with ${level} users in its msal-node cache`)
-      const servers = [backendFixed, floorFixed, compareFixed, peer].filter(
+      const servers = [backendFixed, floorFixed, ...comparesFixed, peer].filter(
         (s): s is Server => s !== undefined,
       )
       await measure(servers, level, 'fixed')
@@ -643,7 +678,12 @@ async function main(): Promise<void> {
     const table: Record<string, Record<string, unknown>> = {}
     for (const upstream of ['fixed', 'dev-tenant'] as const) {
       for (const users of upstream === 'fixed' ? LEVELS : [DEV_TENANT_USERS]) {
-        for (const server of ['backend', 'floor', 'peer', 'compare'] as const) {
+        for (const server of [
+          'backend',
+          'floor',
+          'peer',
+          ...COMPARES.map((c) => `compare ${c}` as const),
+        ] as const) {
           const rs = select(server, users, upstream)
           if (rs.length === 0) continue
           table[`${upstream} ${users} ${server}`] = {
@@ -733,10 +773,10 @@ async function main(): Promise<void> {
     ]
     console.error(`\n${lines.join('\n')}\n`)
     console.error(JSON.stringify(metrics, null, 2))
-    if (COMPARE) {
+    for (const compare of COMPARES) {
       for (const level of LEVELS) {
         console.error(
-          `compare (${COMPARE}) at ${level} users: ${ratio('compare', 'backend', level)}× this build's CPU per request, ${ratio('compare', 'floor', level)}× the floor's (this build: ${ratio('backend', 'floor', level)}×)`,
+          `compare (${compare}) at ${level} users: ${ratio(`compare ${compare}`, 'backend', level)}× this build's CPU per request, ${ratio(`compare ${compare}`, 'floor', level)}× the floor's (this build: ${ratio('backend', 'floor', level)}×)`,
         )
       }
     }

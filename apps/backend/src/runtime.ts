@@ -100,8 +100,7 @@ export function createRuntime(
     timeoutMs: config.GRAPH_TIMEOUT_MS,
     deadlineMs: config.GRAPH_DEADLINE_MS,
     ...(options.ca && { ca: options.ca }),
-    onStatus: (status, operation) =>
-      metrics.graphResponses.inc({ operation, status: String(status) }),
+    onStatus: (status, operation) => metrics.countGraphResponse(operation, status),
   })
   const readinessChecks: Record<string, ReadinessCheck> = {}
   if (redisConnection) readinessChecks.redis = redisConnection.check

@@ -50,7 +50,12 @@ export function jsonBody(maxBytes: number): MiddlewareHandler<AppEnv> {
     if (length !== undefined && Number(length) > maxBytes) throw tooLarge()
     const incoming = (c.env as { incoming?: unknown } | undefined)?.incoming
     if (!(incoming instanceof IncomingMessage)) {
-      return length === undefined ? counting(c, next) : next()
+      // Not on Node (app.request, another adapter): the text through the Request, counted.
+      const read = async () => {
+        c.set('bodyText', await c.req.text())
+        await next()
+      }
+      return length === undefined ? counting(c, read) : read()
     }
     const text = await readBody(incoming, maxBytes, tooLarge)
     // For the routes' validJson; and Hono's HonoRequest answers json()/text() from this cache

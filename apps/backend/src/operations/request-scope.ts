@@ -70,13 +70,12 @@ export function requestScope(options: RequestScopeOptions): MiddlewareHandler<Ap
       const pattern = routePath(c, -1)
       const status = c.res.status
       const method = c.req.method
-      const labels = {
+      metrics.countRequest(
         method,
-        route: !pattern || pattern.endsWith('*') ? 'unmatched' : pattern,
-        status: String(status),
-      }
-      metrics.httpRequests.inc(labels)
-      metrics.httpDuration.observe(labels, ms / 1000)
+        !pattern || pattern.endsWith('*') ? 'unmatched' : pattern,
+        status,
+        ms / 1000,
+      )
       const token = c.get('accessToken')
       const fields = {
         requestId: id,

@@ -140,11 +140,7 @@ export function registerChat(app: OpenAPIHono<AppEnv>, deps: ChatDeps): void {
   openapiWithJsonBody(app, chat, async (c) => {
     const { id } = c.req.valid('param')
     return c.json(
-      await chatOnce(
-        contextOf(c),
-        id,
-        await validJson(c, chatBody.content['application/json'].schema),
-      ),
+      await chatOnce(contextOf(c), id, validJson(c, chatBody.content['application/json'].schema)),
       200,
     )
   })
@@ -154,7 +150,7 @@ export function registerChat(app: OpenAPIHono<AppEnv>, deps: ChatDeps): void {
       c,
       contextOf(c),
       id,
-      await validJson(c, chatBody.content['application/json'].schema),
+      validJson(c, chatBody.content['application/json'].schema),
       {
         heartbeatSeconds: deps.config.CHAT_HEARTBEAT_SECONDS,
       },

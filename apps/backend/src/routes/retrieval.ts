@@ -62,7 +62,7 @@ const route = createRoute({
 /** POST /v1/retrieval. */
 export function registerRetrieval(app: OpenAPIHono<AppEnv>, settings: RetrievalSettings): void {
   openapiWithJsonBody(app, route, async (c) => {
-    const request = await validJson(c, schemas.RetrievalRequest)
+    const request = validJson(c, schemas.RetrievalRequest)
     const result = await runRetrieval(
       request,
       retrievalContext(settings, {

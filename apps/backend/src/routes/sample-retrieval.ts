@@ -81,7 +81,7 @@ export function registerSampleRetrieval(
   settings: RetrievalSettings,
 ): void {
   openapiWithJsonBody(app, route, async (c) => {
-    const body = await validJson(c, schemas.SampleRetrievalRequest)
+    const body = validJson(c, schemas.SampleRetrievalRequest)
     const dataSource = sampleDataSource(body.dataSource)
     const result = await runRetrieval(
       { queryString: body.query, dataSource },

@@ -53,7 +53,7 @@ export function registerSearch(app: OpenAPIHono<AppEnv>, deps: SearchDeps): void
   const cursors = new SearchCursors(deps.config.BACKEND_CLIENT_SECRET)
   openapiWithJsonBody(app, route, async (c) => {
     const result = await runSearch(
-      await validJson(c, SearchRequest),
+      validJson(c, SearchRequest),
       {
         graph: deps.graph,
         graphBaseUrl: deps.config.GRAPH_BASE_URL,
