@@ -303,6 +303,32 @@ function stop(child: ChildProcess): Promise<void> {
   })
 }
 
+/** One measured run's figures: CPU per request from the process's CPU time over the run. */
+function runOf(
+  server: Server,
+  users: number,
+  upstream: Run['upstream'],
+  round_: number,
+  result: autocannon.Result,
+  cpuUsed: number,
+  exchanges: number,
+): Run {
+  const requests = result.requests.total
+  return {
+    server: server.name,
+    users,
+    upstream,
+    round: round_,
+    requests,
+    cpuUsPerRequest: round(cpuUsed / Math.max(1, requests)),
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors + result.timeouts + result.non2xx,
+    rps: round(requests / result.duration),
+    exchanges,
+  }
+}
+
 /**
  * `amount` requests (all answered when it resolves, so the CPU read after it has none in
  * flight), or as many as fit in `duration` seconds.
@@ -548,26 +574,17 @@ async function main(): Promise<void> {
       for (let r = 1; PAIRED && r <= ROUNDS; r++) {
         // All servers under load at once: each round's drift on the machine hits all alike.
         await Promise.all(servers.map((server) => load(server, usersAt, { duration: 1 })))
+        const counters = await dt.counters()
         const before = servers.map((server) => cpuUs(server.child.pid!))
         const results = await Promise.all(
           servers.map((server) => load(server, usersAt, { duration: DURATION_S })),
         )
+        const after = await dt.counters()
         servers.forEach((server, k) => {
-          const result = results[k]!
-          const requests = result.requests.total
-          const run: Run = {
-            server: server.name,
-            users: usersAt,
-            upstream,
-            round: r,
-            requests,
-            cpuUsPerRequest: round((cpuUs(server.child.pid!) - before[k]!) / Math.max(1, requests)),
-            p50: result.latency.p50,
-            p99: result.latency.p99,
-            errors: result.errors + result.timeouts + result.non2xx,
-            rps: round(requests / result.duration),
-            exchanges: 0,
-          }
+          const cpu = cpuUs(server.child.pid!) - before[k]!
+          // Token endpoint calls are counted for the round, all servers together.
+          const run = runOf(server, usersAt, upstream, r, results[k]!, cpu, 0)
+          run.exchanges = (after['token:obo'] ?? 0) - (counters['token:obo'] ?? 0)
           runs.push(run)
           log(
             `${upstream} ${usersAt} users round ${r} ${server.name} (paired): ${run.cpuUsPerRequest} µs CPU/req`,
@@ -600,20 +617,8 @@ async function main(): Promise<void> {
           const requests = result.requests.total
           const after = await dt.counters()
           const delta = (name: string) => (after[name] ?? 0) - (counters[name] ?? 0)
-          const run: Run = {
-            server: server.name,
-            users: usersAt,
-            upstream,
-            round: r,
-            requests,
-            cpuUsPerRequest: round(cpu / Math.max(1, requests)),
-            p50: result.latency.p50,
-            p99: result.latency.p99,
-            errors: result.errors + result.timeouts + result.non2xx,
-            rps: round(requests / result.duration),
-            // Token endpoint calls during the run: 0 when the server's cache answers.
-            exchanges: delta('token:obo'),
-          }
+          // Token endpoint calls during the run: 0 when the server's cache answers.
+          const run = runOf(server, usersAt, upstream, r, result, cpu, delta('token:obo'))
           if (upstream === 'dev-tenant') {
             run.devTenantCpuUsPerGraphCall = round(dtCpu / Math.max(1, delta('graph:retrieval')))
           }
