@@ -218,6 +218,11 @@ async function perfRecord(pid: number, file: string): Promise<() => Promise<void
     })
 }
 
+function peakRssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8')
+  return round(Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024)
+}
+
 function rssMb(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8')
   return round(Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024)
@@ -272,7 +277,11 @@ function startProcess(
   })
   children.push(child)
   const output: string[] = []
-  child.stderr!.on('data', (d: Buffer) => output.push(d.toString()))
+  child.stderr!.on('data', (d: Buffer) => {
+    output.push(d.toString())
+    // BENCH_ECHO=1: each server's stderr shows in the bench's (e.g. timings a build prints).
+    if (process.env.BENCH_ECHO === '1') process.stderr.write(d)
+  })
   return new Promise((resolve, reject) => {
     const timer = setTimeout(
       () => reject(new Error(`${script} did not start: ${output.join('')}`)),
@@ -662,6 +671,11 @@ async function main(): Promise<void> {
       if (peer) await stop(peer.child)
     }
     const rssEnd = rssMb(backendFixed.child.pid!)
+    // Peak resident memory of each gateway build on the fixed upstream (a V8 flag or a change
+    // that trades memory for CPU shows here).
+    for (const server of [backendFixed, floorFixed, ...comparesFixed]) {
+      log(`${server.name}: peak RSS ${peakRssMb(server.child.pid!)} MB (VmHWM)`)
+    }
     if (UPSTREAMS.includes('dev-tenant')) {
       const peerDt = PEER ? await startPeer(upstreams['dev-tenant'], DEV_TENANT_USERS) : undefined
       await measure(

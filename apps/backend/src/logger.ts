@@ -40,9 +40,12 @@ export const REDACTED_PATHS = [
   ...CONTAINERS.flatMap((container) => SECRET_KEYS.map((key) => `${container}.${key}`)),
 ]
 
+/** Loggers made by {@link createLogger}: their line format is known (see requestLineWriter). */
+const OWN_LOGGERS = new WeakSet<Logger>()
+
 /** JSON logs on stdout (or the given stream) with redaction of tokens and secrets. */
 export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
-  return pino(
+  const logger = pino(
     {
       level,
       base: { service: 'oboe-backend' },
@@ -51,6 +54,51 @@ export function createLogger(level: string, destination?: pino.DestinationStream
     },
     destination,
   )
+  OWN_LOGGERS.add(logger)
+  return logger
+}
+
+/** The fields of the line every request logs (no secret among them: ids, route, status, time). */
+export interface RequestLine {
+  requestId: string
+  method: string
+  path: string
+  status: number
+  ms: number
+  tid?: string | undefined
+  oid?: string | undefined
+}
+
+const INFO = 30
+
+/**
+ * Writes the line every request logs, exactly as `logger.info(line, 'request')` would (same
+ * JSON, key order, time, bindings and destination; a test compares the two), from a template.
+ * Why by hand: pino's generic serializer loops over the object's keys and looks up a serializer,
+ * a redactor and a stringifier for each, about 1 µs a line here against 0.3 µs for the template,
+ * and under load the request line was the costliest step of the request scope. Only for a
+ * logger made by {@link createLogger} (a known format, nothing to redact in these fields) whose
+ * destination takes plain lines; any other goes through pino. The level is checked per line.
+ */
+export function requestLineWriter(logger: Logger): (line: RequestLine) => void {
+  const { lsCacheSym, timeSym, chindingsSym, endSym, streamSym, needsMetadataGsym } = pino.symbols
+  const internals = logger as unknown as Record<symbol, unknown>
+  const stream = internals[streamSym] as pino.DestinationStream & Record<symbol, unknown>
+  if (!OWN_LOGGERS.has(logger) || stream[needsMetadataGsym]) {
+    return (line) => logger.info(line, 'request')
+  }
+  const start = (internals[lsCacheSym] as Record<number, string>)[INFO]!
+  const time = internals[timeSym] as () => string
+  const end = internals[endSym] as string
+  return (line) => {
+    if (logger.levelVal > INFO) return
+    const who =
+      (line.tid === undefined ? '' : `,"tid":${JSON.stringify(line.tid)}`) +
+      (line.oid === undefined ? '' : `,"oid":${JSON.stringify(line.oid)}`)
+    stream.write(
+      `${start}${time()}${internals[chindingsSym] as string},"requestId":${JSON.stringify(line.requestId)},"method":${JSON.stringify(line.method)},"path":${JSON.stringify(line.path)},"status":${line.status},"ms":${Number.isFinite(line.ms) ? line.ms : null}${who},"msg":"request"${end}`,
+    )
+  }
 }
 
 /**

@@ -3,7 +3,13 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Writable } from 'node:stream'
 import { describe, expect, it } from 'vitest'
-import { bufferedStdout, createLogger, isoTimeBySecond } from '../src/logger.ts'
+import {
+  bufferedStdout,
+  createLogger,
+  isoTimeBySecond,
+  requestLineWriter,
+  type RequestLine,
+} from '../src/logger.ts'
 import { describeError } from '../src/problems/describe-error.ts'
 
 function capture() {
@@ -47,6 +53,59 @@ describe('log redaction', () => {
 })
 
 describe('log line format and batching', () => {
+  it('writes the request line exactly as pino writes the same fields', () => {
+    const { logger, lines } = capture()
+    const write = requestLineWriter(logger)
+    const cases: RequestLine[] = [
+      {
+        requestId: '0b7c5a3e-2f7d-4a8e-9b1c-3d2e1f0a9b8c',
+        method: 'POST',
+        path: '/v1/retrieval',
+        status: 200,
+        ms: 3.2,
+        tid: 'aaaabbbb-cccc-dddd-eeee-ffff00001111',
+        oid: '11112222-3333-4444-5555-666677778888',
+      },
+      // No token (refused before validation); a path with characters JSON must escape.
+      {
+        requestId: 'x',
+        method: 'GET',
+        path: '/v1/"quoted"\\ü\u0001',
+        status: 401,
+        ms: 0,
+        tid: undefined,
+        oid: undefined,
+      },
+    ]
+    for (const line of cases) {
+      write(line)
+      logger.info(line, 'request')
+    }
+    expect(lines).toHaveLength(4)
+    // Same text but the millisecond, which may differ between the two calls.
+    const withoutTime = (line: string) => line.replace(/"time":"[^"]+"/, '"time":""')
+    for (let i = 0; i < lines.length; i += 2) {
+      expect(withoutTime(lines[i]!)).toBe(withoutTime(lines[i + 1]!))
+    }
+    expect(JSON.parse(lines[0]!)).toMatchObject({
+      level: 30,
+      service: 'oboe-backend',
+      msg: 'request',
+    })
+  })
+
+  it('writes no request line below the logger’s level, including a level changed later', () => {
+    const { logger, lines } = capture()
+    const write = requestLineWriter(logger)
+    const line = { requestId: 'x', method: 'GET', path: '/', status: 200, ms: 1 }
+    logger.level = 'warn'
+    write(line)
+    expect(lines).toHaveLength(0)
+    logger.level = 'info'
+    write(line)
+    expect(lines).toHaveLength(1)
+  })
+
   it("writes pino's ISO time, to the millisecond, while the second's prefix is reused", () => {
     const time = isoTimeBySecond()
     for (let i = 0; i < 2000; i++) {

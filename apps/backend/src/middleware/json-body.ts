@@ -2,6 +2,7 @@ import { IncomingMessage } from 'node:http'
 import type { MiddlewareHandler } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import type { AppEnv } from '../env.ts'
+import { requestHeader } from '../operations/request-header.ts'
 import { ProblemError } from '../problems/problem-error.ts'
 
 const JSON_TYPE = /^application\/(?:[\w.+-]*\+)?json\s*(?:;|$)/i
@@ -35,7 +36,7 @@ export function jsonBody(maxBytes: number): MiddlewareHandler<AppEnv> {
   })
   return async (c, next) => {
     if (WITHOUT_BODY.has(c.req.method)) return next()
-    const type = c.req.header('content-type')
+    const type = requestHeader(c, 'content-type')
     if (!type || !JSON_TYPE.test(type)) {
       throw new ProblemError({
         status: 415,
@@ -46,7 +47,7 @@ export function jsonBody(maxBytes: number): MiddlewareHandler<AppEnv> {
         headers: { accept: 'application/json' },
       })
     }
-    const length = c.req.header('content-length')
+    const length = requestHeader(c, 'content-length')
     if (length !== undefined && Number(length) > maxBytes) throw tooLarge()
     const incoming = (c.env as { incoming?: unknown } | undefined)?.incoming
     if (!(incoming instanceof IncomingMessage)) {
@@ -57,13 +58,41 @@ export function jsonBody(maxBytes: number): MiddlewareHandler<AppEnv> {
       }
       return length === undefined ? counting(c, read) : read()
     }
-    const text = await readBody(incoming, maxBytes, tooLarge)
+    const text =
+      bufferedBody(incoming, maxBytes, tooLarge) ?? (await readBody(incoming, maxBytes, tooLarge))
     // For the routes' validJson; and Hono's HonoRequest answers json()/text() from this cache
     // before touching the raw Request.
     c.set('bodyText', text)
     ;(c.req.bodyCache as { text?: Promise<string> }).text = Promise.resolve(text)
     await next()
   }
+}
+
+/**
+ * The whole body, synchronously, when Node's HTTP parser has already received all of it (a small
+ * body arrives in the same packets as its headers, and the guard's earlier steps yield to the
+ * event loop): read from the stream's buffer, without a promise, listeners or flowing mode.
+ * Undefined when the body is still arriving, or something else reads the stream.
+ */
+function bufferedBody(
+  incoming: IncomingMessage,
+  maxBytes: number,
+  tooLarge: () => Error,
+): string | undefined {
+  if (!incoming.complete || incoming.readableFlowing !== null || incoming.destroyed) {
+    return undefined
+  }
+  const chunks: Buffer[] = []
+  let size = 0
+  for (let chunk = incoming.read() as Buffer | null; chunk !== null; chunk = incoming.read()) {
+    size += chunk.length
+    if (size > maxBytes) {
+      incoming.resume()
+      throw tooLarge()
+    }
+    chunks.push(chunk)
+  }
+  return chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8')
 }
 
 /** The whole body of a Node request as UTF-8, refused once it passes `maxBytes`. */

@@ -3,9 +3,11 @@ import type { Context, MiddlewareHandler } from 'hono'
 import { routePath } from 'hono/route'
 import type { Logger } from 'pino'
 import type { AppEnv } from '../env.ts'
+import { requestLineWriter } from '../logger.ts'
 import type { FailureLog } from './failure-log.ts'
 import { ShuttingDownError, type Lifecycle } from './lifecycle.ts'
 import type { Metrics } from './metrics.ts'
+import { requestHeader } from './request-header.ts'
 import { setResponseHeader } from './response-header.ts'
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
@@ -50,9 +52,10 @@ export interface RequestScopeOptions {
  */
 export function requestScope(options: RequestScopeOptions): MiddlewareHandler<AppEnv> {
   const { logger, metrics, lifecycle, failures } = options
+  const requestLine = requestLineWriter(logger)
   return async (c, next) => {
     const started = performance.now()
-    const id = requestIdOf(c.req.header('client-request-id'), c.req.header('x-request-id'))
+    const id = requestIdOf(requestHeader(c, 'client-request-id'), requestHeader(c, 'x-request-id'))
     c.set('requestId', id)
     setResponseHeader(c, 'x-request-id', id)
     setResponseHeader(c, 'client-request-id', id)
@@ -83,13 +86,14 @@ export function requestScope(options: RequestScopeOptions): MiddlewareHandler<Ap
         path: c.req.path,
         status,
         ms: Math.round(ms * 10) / 10,
-        ...(token && { tid: token.tenantId, oid: token.objectId }),
+        tid: token?.tenantId,
+        oid: token?.objectId,
       }
       const failure = failures.take(c.req.raw)
       // The request's line comes from the app's logger with the id among its fields: a child
       // logger per request is made only when something else logs for it (requestLog).
       if (failure) logger[failure.level](Object.assign(fields, failure.fields), failure.message)
-      else logger.info(fields, 'request')
+      else requestLine(fields)
     }
   }
 }

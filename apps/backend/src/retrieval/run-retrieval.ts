@@ -10,7 +10,7 @@ import {
   type SourceOutcome,
 } from '@oboe/contracts'
 import type { TokenAcquirer } from '@oboe/obo-core'
-import type { GraphClient } from '../graph/graph-client.ts'
+import type { BatchOutcome, GraphCallOptions, GraphClient } from '../graph/graph-client.ts'
 import type { CancelSignal } from '../graph/caller-signal.ts'
 import { GraphRequestError } from '../graph/graph-request-error.ts'
 import { ProblemError } from '../problems/problem-error.ts'
@@ -91,47 +91,45 @@ export async function runRetrieval(
   }))
 
   const scopes = { scopes: graphScopesFor(context.graphScopes, sources) }
-  const ask = async (fresh: boolean) => {
-    const tokenB = await context.tokens.getToken(scopes, { correlationId: context.requestId })
-    const call = {
-      accessToken: tokenB.accessToken,
-      clientRequestId: context.requestId,
-      ...(context.signal && { signal: context.signal }),
-    }
-    try {
-      if (graphRequests.length === 1) {
-        const [only] = graphRequests as [GraphRetrievalRequest]
-        return { kind: 'one' as const, only, hits: await context.graph.retrieve(only, call) }
-      }
-      const outcomes = await context.graph.retrieveBatch(graphRequests, call)
-      if (outcomes.some((o) => !o.ok && refusedTokenB(o.error)))
-        await context.tokens.invalidate(scopes)
-      const failed = outcomes.filter((o) => !o.ok)
-      if (failed.length === outcomes.length && failed[0] && !failed[0].ok) throw failed[0].error
-      return { kind: 'many' as const, outcomes }
-    } catch (error) {
-      if (!refusedTokenB(error)) throw error
-      // Graph refused this Token B: forget it in every tier, so no later request reuses it.
-      await context.tokens.invalidate(scopes)
-      // A claims challenge goes back to the client (401 + WWW-Authenticate); a cached token that
-      // went bad (revoked, retired signing key) is exchanged again once.
-      if (fresh || !tokenB.fromCache || parseClaimsChallenge(error.wwwAuthenticate)) throw error
-      return undefined
-    }
-  }
-  const answer = (await ask(false)) ?? (await ask(true))
-  if (!answer) throw new Error('unreachable: the second attempt returns or throws')
-
-  if (answer.kind === 'one') {
-    const { only, hits } = answer
-    return {
-      retrievalHits: hits.map((hit) => labelled(hit, only.dataSource)),
-      sources: [{ dataSource: only.dataSource, status: 'ok', hitCount: hits.length }],
-      requestId: context.requestId,
-    }
-  }
-  const { outcomes } = answer
   const retrievalHits: LabelledRetrievalHit[] = []
+  if (graphRequests.length === 1) {
+    // One source, the common case, written out: no closure or answer object per request.
+    const [only] = graphRequests as [GraphRetrievalRequest]
+    for (let fresh = false; ; fresh = true) {
+      const tokenB = await context.tokens.getToken(scopes, { correlationId: context.requestId })
+      let hits: RetrievalHit[]
+      try {
+        hits = await context.graph.retrieve(only, callOf(tokenB.accessToken, context))
+      } catch (error) {
+        if (!(await retryWithNewToken(error, tokenB.fromCache, fresh, context, scopes))) throw error
+        continue
+      }
+      for (const hit of hits) retrievalHits.push(labelled(hit, only.dataSource))
+      return {
+        retrievalHits,
+        sources: [{ dataSource: only.dataSource, status: 'ok', hitCount: hits.length }],
+        requestId: context.requestId,
+      }
+    }
+  }
+
+  let outcomes: BatchOutcome[] | undefined
+  for (let fresh = false; outcomes === undefined; fresh = true) {
+    const tokenB = await context.tokens.getToken(scopes, { correlationId: context.requestId })
+    try {
+      const answers = await context.graph.retrieveBatch(
+        graphRequests,
+        callOf(tokenB.accessToken, context),
+      )
+      if (answers.some((o) => !o.ok && refusedTokenB(o.error)))
+        await context.tokens.invalidate(scopes)
+      const failed = answers.filter((o) => !o.ok)
+      if (failed.length === answers.length && failed[0] && !failed[0].ok) throw failed[0].error
+      outcomes = answers
+    } catch (error) {
+      if (!(await retryWithNewToken(error, tokenB.fromCache, fresh, context, scopes))) throw error
+    }
+  }
   const sourceOutcomes: SourceOutcome[] = outcomes.map((outcome) => {
     if (outcome.ok) {
       for (const hit of outcome.hits) retrievalHits.push(labelled(hit, outcome.dataSource))
@@ -147,10 +145,37 @@ export async function runRetrieval(
   return { retrievalHits, sources: sourceOutcomes, requestId: context.requestId }
 }
 
+/** What the Graph client needs of a call: Token B, the request id, the caller's signal. */
+function callOf(accessToken: string, context: RetrievalContext): GraphCallOptions {
+  return context.signal
+    ? { accessToken, clientRequestId: context.requestId, signal: context.signal }
+    : { accessToken, clientRequestId: context.requestId }
+}
+
 /**
- * A hit with its source added last (where clients see it). `Object.assign` rather than
- * `{ ...hit, dataSource }`: on Node 20 that literal gets a new hidden class per hit.
+ * After a failed Graph call: true when it is worth one more attempt with a newly exchanged
+ * Token B. Graph refused this Token B: it is forgotten in every tier, so no later request reuses
+ * it. A claims challenge goes back to the client (401 + WWW-Authenticate); a cached token that
+ * went bad (revoked, retired signing key) is exchanged again once.
+ */
+async function retryWithNewToken(
+  error: unknown,
+  fromCache: boolean,
+  fresh: boolean,
+  context: RetrievalContext,
+  scopes: { scopes: string[] },
+): Promise<boolean> {
+  if (!refusedTokenB(error)) return false
+  await context.tokens.invalidate(scopes)
+  return !fresh && fromCache && !parseClaimsChallenge(error.wwwAuthenticate)
+}
+
+/**
+ * A hit with its source added last (where clients see it), in place: the hit is zod's output, an
+ * object of this request's own, so it is not copied.
  */
 function labelled(hit: RetrievalHit, dataSource: DataSource): LabelledRetrievalHit {
-  return Object.assign({}, hit, { dataSource })
+  const labelledHit = hit as LabelledRetrievalHit
+  labelledHit.dataSource = dataSource
+  return labelledHit
 }
