@@ -213,6 +213,8 @@ async function perfRecord(pid: number, file: string): Promise<() => Promise<void
   await new Promise((resolve) => setTimeout(resolve, 300))
   return () =>
     new Promise((resolve) => {
+      // perf may have ended already (e.g. it could not write its file): nothing to wait for.
+      if (child.exitCode !== null || child.signalCode !== null) return resolve()
       child.once('exit', () => resolve())
       child.kill('SIGINT')
     })
@@ -614,7 +616,11 @@ async function main(): Promise<void> {
           const threadsBefore = THREADS ? threadCpuUs(pid) : undefined
           const strace = STRACE ? await traceSyscalls(pid) : undefined
           const perf = PERF
-            ? await perfRecord(pid, `${PERF}/${server.name}.${usersAt}.${r}.data`)
+            ? await perfRecord(
+                pid,
+                // "compare dist-a/main.mjs" names a file, not a folder.
+                `${PERF}/${server.name.replace(/[^\w.-]+/g, '_')}.${usersAt}.${r}.data`,
+              )
             : undefined
           const dtBefore = cpuUs(dtPid)
           const result = await load(server, usersAt, { amount: amounts.get(server)! })
@@ -797,6 +803,16 @@ async function main(): Promise<void> {
         console.error(
           `compare (${compare}) at ${level} users: ${ratio(`compare ${compare}`, 'backend', level)}× this build's CPU per request, ${ratio(`compare ${compare}`, 'floor', level)}× the floor's (this build: ${ratio('backend', 'floor', level)}×)`,
         )
+      }
+    }
+    // Between the compares themselves (e.g. the same A/B with the builds' order swapped, or an A/A).
+    for (const [i, a] of COMPARES.entries()) {
+      for (const b of COMPARES.slice(i + 1)) {
+        for (const level of LEVELS) {
+          console.error(
+            `${a} ÷ ${b} at ${level} users: ${ratio(`compare ${a}`, `compare ${b}`, level)}× (median of per-round ratios)`,
+          )
+        }
       }
     }
     if (process.env.BENCH_OUT)
