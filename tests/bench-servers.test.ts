@@ -1,9 +1,10 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
+import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { responderCertificate } from '../bench/upstream/responder-certificate.ts'
 
 // The benchmark's reference servers must do the same work, or its ratios compare different
 // things: the floor (node:http) and the framework floor (Hono) answer a retrieval alike, through
@@ -34,27 +35,7 @@ function start(script: string, env: Record<string, string>): Promise<string> {
 let floor: string
 let honoFloor: string
 beforeAll(async () => {
-  const key = join(dir, 'key.pem')
-  const cert = join(dir, 'cert.pem')
-  execFileSync('openssl', [
-    'req',
-    '-x509',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:prime256v1',
-    '-nodes',
-    '-days',
-    '1',
-    '-subj',
-    '/CN=127.0.0.1',
-    '-addext',
-    'subjectAltName=IP:127.0.0.1',
-    '-keyout',
-    key,
-    '-out',
-    cert,
-  ])
+  const { key, cert } = responderCertificate(dir)
   const upstream = await start('bench/upstream/graph-responder.ts', {
     TLS_KEY_FILE: key,
     TLS_CERT_FILE: cert,

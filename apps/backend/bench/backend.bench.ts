@@ -8,6 +8,7 @@ import { DEFAULT_GRAPH_SCOPES } from '@oboe/contracts'
 import { startDevTenant, type DevTenant } from '@oboe/dev-tenant/testing'
 import autocannon from 'autocannon'
 import { writeBenchTenantFile } from '../../../packages/obo-core/bench/bench-tenant.ts'
+import { responderCertificate } from '../../../bench/upstream/responder-certificate.ts'
 import { ensureAppBuilt } from '../../../tooling/scripts/ensure-built.mjs'
 import { backendNodeFlags } from '../../../tooling/testkit/src/stack.ts'
 
@@ -387,36 +388,6 @@ async function warm(server: Server, users: number): Promise<void> {
   })
   const bad = statuses.filter((s) => s !== 200)
   if (bad.length) throw new Error(`${server.name} answered ${bad.length} non-200 (e.g. ${bad[0]})`)
-}
-
-/** A self-signed certificate for the fixed responder on 127.0.0.1. */
-function responderCertificate(dir: string): { key: string; cert: string } {
-  const key = join(dir, 'responder-key.pem')
-  const cert = join(dir, 'responder-cert.pem')
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-days',
-      '1',
-      '-subj',
-      '/CN=127.0.0.1',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1,DNS:localhost',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-    ],
-    { stdio: 'ignore' },
-  )
-  return { key, cert }
 }
 
 async function main(): Promise<void> {
